@@ -1,0 +1,3 @@
+from tier1_sync.cli import main
+
+main()
