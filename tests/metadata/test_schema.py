@@ -50,7 +50,10 @@ def test_element_order_does_not_matter(schema: MetadataSchema) -> None:
             "'lable': This element is not expected",
         ),
         (FIELD.replace(b"<precision>3", b"<precision>three"), "'three' is not a valid value"),
-        (FIELD.replace(b"<type>Number</type>", b""), "Missing child element"),
+        (
+            FIELD.replace(b"<scale>0</scale>", b"<externalId>yes</externalId><scale>0</scale>"),
+            "'yes' is not a valid value",
+        ),
         (FIELD.replace(b"CustomField", b"CustomFeld"), "is not a Metadata API type"),
         (FIELD.replace(b"</label>", b""), "not well-formed XML"),
     ],

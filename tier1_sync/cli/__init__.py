@@ -44,9 +44,12 @@ app.command("model")(model_command.model)
 
 
 def main() -> None:
-    """Entry point: run the app, turning our errors into one clear message and an exit code."""
+    """Entry point: run the app, turning our errors into one clear message and an exit code.
+
+    Typer (click) reports usage errors itself, with exit code 2.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except Tier1Error as exc:
         if _state["debug"]:
             raise
@@ -55,15 +58,3 @@ def main() -> None:
         if exc.hint:
             err_console.print(f"[dim]Hint: {exc.hint}[/]", highlight=False)
         raise SystemExit(exc.exit_code) from None
-    except typer.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except typer.Abort:
-        err_console.print("Aborted.")
-        raise SystemExit(1) from None
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(2) from None
-        raise
