@@ -138,6 +138,7 @@ class CustomObject(BaseModel):
     description: str = ""
     is_custom: bool = True
     name_field_type: str | None = None
+    name_field_format: str | None = None
     sharing_model: str | None = None
     fields: dict[str, CustomField] = Field(default_factory=dict)
     validation_rules: dict[str, ValidationRule] = Field(default_factory=dict)
@@ -309,6 +310,7 @@ def _read_object(object_dir: Path, source_dir: Path) -> CustomObject:
         obj.plural_label = _text(root, "m:pluralLabel")
         obj.description = _text(root, "m:description")
         obj.name_field_type = _opt(root, "m:nameField/m:type")
+        obj.name_field_format = _opt(root, "m:nameField/m:displayFormat")
         obj.sharing_model = _opt(root, "m:sharingModel")
     for path in sorted((object_dir / "fields").glob("*.field-meta.xml")):
         field = read_field(name, _parse(path), _stem(path, ".field-meta.xml"))
@@ -332,6 +334,7 @@ def read_object_element(name: str, root: etree._Element) -> CustomObject:
         plural_label=_text(root, "m:pluralLabel"),
         description=_text(root, "m:description"),
         name_field_type=_opt(root, "m:nameField/m:type"),
+        name_field_format=_opt(root, "m:nameField/m:displayFormat"),
         sharing_model=_opt(root, "m:sharingModel"),
     )
     for el in root.findall("m:fields", _NS):
