@@ -330,6 +330,19 @@ ACTIVITY_TYPES = [
 ]
 
 
+# How a parent reaches its standard children: (child object, field) -> relationship name.
+_STANDARD_CHILDREN = {
+    ("Account", "ParentId"): "ChildAccounts",
+    ("Contact", "AccountId"): "Contacts",
+    ("Opportunity", "AccountId"): "Opportunities",
+    ("Task", "WhatId"): "Tasks",
+    ("Task", "WhoId"): "Tasks",
+    ("Event", "WhatId"): "Events",
+    ("Event", "WhoId"): "Events",
+    ("PermissionSetAssignment", "AssigneeId"): "PermissionSetAssignments",
+}
+
+
 def standard_objects() -> list[SObjectDef]:
     """The standard objects a CRM dataset uses, with Salesforce's field flags."""
     name = _f(
@@ -627,7 +640,7 @@ def standard_objects() -> list[SObjectDef]:
     )
     for field in organization.fields.values():
         field.createable = field.updateable = False
-    return [
+    objects = [
         user,
         profile,
         permission_set,
@@ -639,6 +652,10 @@ def standard_objects() -> list[SObjectDef]:
         event,
         organization,
     ]
+    for obj in objects:
+        for field in obj.fields.values():
+            field.child_relationship_name = _STANDARD_CHILDREN.get((obj.name, field.name))
+    return objects
 
 
 def field_from_metadata(field: CustomField) -> FieldDef:
