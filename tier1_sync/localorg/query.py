@@ -29,7 +29,7 @@ from tier1_sync.localorg.soql.ast import (
 )
 from tier1_sync.localorg.soql.errors import SoqlError, format_error_message
 from tier1_sync.localorg.store import Store, is_stored, q
-from tier1_sync.localorg.values import format_datetime, from_storage
+from tier1_sync.localorg.values import format_datetime, from_storage, json_number
 
 MAX_PAGE = 2000
 MIN_PAGE = 200
@@ -315,9 +315,9 @@ def _apex_type(field_def: FieldDef) -> str:
 
 def _render(field_def: FieldDef, value: Any) -> Any:
     if field_def.formula is not None and field_def.is_numeric and value is not None:
-        return float(round(value, field_def.scale))
+        return json_number(round(value, field_def.scale))
     if field_def.summary is not None and value is not None:
-        return float(value)
+        return json_number(value)
     return from_storage(field_def, value)
 
 
@@ -331,7 +331,7 @@ def _render_aggregate(column: Column, value: Any) -> Any:
         return int(value)
     if column.field is not None and not column.field.is_numeric:
         return from_storage(column.field, value)
-    return float(value)
+    return json_number(value)
 
 
 class _Planner:

@@ -157,5 +157,11 @@ def from_storage(field: FieldDef, value: Any) -> Any:
     if field.type == "int":
         return int(value)
     if field.is_numeric:
-        return float(value)
+        return json_number(value)
     return value
+
+
+def json_number(value: float | int) -> float | int:
+    """Numbers as Salesforce's JSON writes them: 1300 rather than 1300.0, but 12.5."""
+    number = float(value)
+    return int(number) if number.is_integer() else number
