@@ -8,11 +8,23 @@ from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
     SalesforceMalformedRequest,
+    SalesforceMoreThanOneRecord,
     SalesforceResourceNotFound,
 )
 
-from tests.localorg.helpers import collection, create, delete, error_body, get, query, update
+from tests.localorg.helpers import (
+    collection,
+    create,
+    delete,
+    error_body,
+    get,
+    query,
+    rest,
+    update,
+)
+from tier1_sync.localorg.schema import field_from_metadata
 from tier1_sync.localorg.server import RunningOrg, connect
+from tier1_sync.metadata.source import CustomField
 
 
 def _accounts(names: list[str]) -> dict[str, object]:
@@ -126,3 +138,34 @@ def test_query_pages_with_next_records_url(sf: Salesforce) -> None:
     names = [r["Name"] for r in first["records"] + rest["records"]]
     assert names == sorted(names)
     assert len(set(names)) == 2600
+
+
+def test_upsert_by_external_id_creates_updates_and_answers_300_on_several(
+    local_org: RunningOrg, sf: Salesforce
+) -> None:
+    store = local_org.org.store
+    account = store.schema.get("Account")
+    account.add(
+        field_from_metadata(
+            CustomField(
+                object="Account",
+                name="Legacy_Key__c",
+                label="Legacy Key",
+                type="Text",
+                length=40,
+                external_id=True,
+            )
+        )
+    )
+    store.deploy_object(account)
+    created = rest(sf, "sobjects/Account/Legacy_Key__c/K-1", "PATCH", json={"Name": "One"})
+    assert created["created"] is True
+    updated = rest(sf, "sobjects/Account/Legacy_Key__c/K-1", "PATCH", json={"Name": "Uno"})
+    assert (updated["created"], updated["id"]) == (False, created["id"])
+    create(sf, "Account", {"Name": "Two", "Legacy_Key__c": "K-2"})
+    create(sf, "Account", {"Name": "Deux", "Legacy_Key__c": "k-2"})
+    with pytest.raises(SalesforceMoreThanOneRecord) as several:
+        rest(sf, "sobjects/Account/Legacy_Key__c/K-2", "PATCH", json={"Name": "Both"})
+    assert len(several.value.content) == 2  # the URLs of the matching records
+    names = {r["Name"] for r in query(sf, "SELECT Name FROM Account")["records"]}
+    assert names == {"Uno", "Two", "Deux"}
