@@ -1,0 +1,1 @@
+"""Talking to Salesforce orgs: connection, auth, API clients, deploy."""
