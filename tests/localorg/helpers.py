@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any, cast
 
 from simple_salesforce.api import Salesforce
@@ -42,3 +44,24 @@ def error_body(exc: SalesforceError) -> dict[str, Any]:
     """The first error of a failed call, as Salesforce sent it."""
     content = cast(Any, exc.content)
     return cast(dict[str, Any], content[0])
+
+
+def deploy(
+    sf: Salesforce, zip_path: Path, *, check_only: bool = False, timeout: float = 60
+) -> dict[str, Any]:
+    """Deploy a Metadata API zip as simple-salesforce users do, and wait until it is done.
+
+    The answer is checkDeployStatus's, plus `asyncId` and every `states` it went through.
+    """
+    started = sf.deploy(str(zip_path), sandbox=False, checkOnly=check_only)
+    deploy_id = str(started["asyncId"])
+    deadline = time.monotonic() + timeout
+    states: list[str] = []
+    while True:
+        status = cast(dict[str, Any], sf.checkDeployStatus(deploy_id))
+        states.append(str(status["state"]))
+        if status["state"] in {"Succeeded", "Failed", "SucceededPartial", "Canceled"}:
+            return {**status, "asyncId": deploy_id, "states": states}
+        if time.monotonic() > deadline:
+            raise AssertionError(f"deploy {deploy_id} still {status['state']}")
+        time.sleep(0.02)

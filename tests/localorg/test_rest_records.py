@@ -169,3 +169,10 @@ def test_upsert_by_external_id_creates_updates_and_answers_300_on_several(
     assert len(several.value.content) == 2  # the URLs of the matching records
     names = {r["Name"] for r in query(sf, "SELECT Name FROM Account")["records"]}
     assert names == {"Uno", "Two", "Deux"}
+
+
+def test_upsert_with_id_as_the_key_updates_the_record(sf: Salesforce) -> None:
+    record_id = create(sf, "Account", {"Name": "Before"})
+    answer = rest(sf, f"sobjects/Account/Id/{record_id}", "PATCH", json={"Name": "After"})
+    assert (answer["created"], answer["id"]) == (False, record_id)
+    assert get(sf, "Account", record_id)["Name"] == "After"

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from tier1_sync import __version__
+from tier1_sync.cli import deploy as deploy_command
 from tier1_sync.cli import local_org as local_org_command
 from tier1_sync.cli import model as model_command
 from tier1_sync.cli.output import err_console
@@ -42,6 +43,8 @@ def _root(
 
 
 app.command("model")(model_command.model)
+app.command("deploy")(deploy_command.deploy)
+app.command("assign")(deploy_command.assign)
 app.add_typer(local_org_command.app, name="local-org")
 
 

@@ -19,3 +19,20 @@ ProjectDirOption = Annotated[
         file_okay=False,
     ),
 ]
+OrgOption = Annotated[
+    str,
+    typer.Option(
+        "--org",
+        help="An org from tier1.toml [orgs.NAME], or 'local' for the embedded local org.",
+        envvar="TIER1_ORG",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Path to tier1.toml (default: the project folder's).",
+        envvar="TIER1_CONFIG",
+        dir_okay=False,
+    ),
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,7 +14,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tier1_sync.localorg.bulk import BulkApi
 from tier1_sync.localorg.errors import SalesforceError
+from tier1_sync.localorg.metadata_api import MetadataApi
 from tier1_sync.localorg.org import LocalOrg
 from tier1_sync.localorg.rest import RestApi, bearer, error_response, json_body, sf_json
 
@@ -32,6 +35,9 @@ class OrgMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        if "//" in path:  # clients that join "https://host/" + "/services/..." (the sf CLI)
+            path = re.sub("/{2,}", "/", path)
+            scope = {**scope, "path": path, "raw_path": path.encode()}
         faults = self.org.faults
         if path.startswith("/__local"):
             await self.app(scope, receive, send)
@@ -150,6 +156,12 @@ async def _salesforce_error(request: Request, exc: Exception) -> Response:
 
 
 def build_app(org: LocalOrg, extra_routes: list[Route] | None = None) -> ASGIApp:
-    routes = [*RestApi(org).routes(), *AdminApi(org).routes(), *(extra_routes or [])]
+    routes = [
+        *RestApi(org).routes(),
+        *MetadataApi(org).routes(),
+        *BulkApi(org).routes(),
+        *AdminApi(org).routes(),
+        *(extra_routes or []),
+    ]
     app = Starlette(routes=routes, exception_handlers={SalesforceError: _salesforce_error})
     return OrgMiddleware(app, org)

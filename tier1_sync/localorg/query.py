@@ -552,9 +552,8 @@ class _Planner:
                     f"roll-up filter {operation} is not supported by the local org",
                 )
             literal = "'" + value.replace("'", "''") + "'"
-            conditions.append(
-                f"c.{q(child.require_field(name).name)} {operators[operation]} {literal}"
-            )
+            filter_field = child.require_field(name.rsplit(".", 1)[-1])  # `Child__c.Field__c`
+            conditions.append(f"c.{q(filter_field.name)} {operators[operation]} {literal}")
         if summary.operation.lower() != "count":
             raise SalesforceError(
                 400,

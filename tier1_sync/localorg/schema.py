@@ -756,6 +756,11 @@ class OrgSchema:
         with self._lock:
             self._objects[obj.name.lower()] = obj
 
+    def remove(self, name: str) -> None:
+        """Forget an object (a deploy that failed half-way puts the schema back)."""
+        with self._lock:
+            self._objects.pop(name.lower(), None)
+
     def find(self, name: str) -> SObjectDef | None:
         return self._objects.get(name.lower())
 

@@ -195,14 +195,16 @@ class Store:
                 f"ALTER TABLE {table} ADD COLUMN {q(field_def.name)} {field_def.sql_affinity}"
             )
         for field_def in obj.fields.values():
+            unique_index = q(f"uq_{obj.name}_{field_def.name}")
             if field_def.unique and is_stored(field_def):
                 collate = "" if field_def.case_sensitive else " COLLATE NOCASE"
-                index = q(f"uq_{obj.name}_{field_def.name}")
                 self.db.execute(
-                    f"CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} "
+                    f"CREATE UNIQUE INDEX IF NOT EXISTS {unique_index} ON {table} "
                     f"({q(field_def.name)}{collate})"
                 )
-            elif field_def.type == "reference" or field_def.external_id:
+                continue
+            self.db.execute(f"DROP INDEX IF EXISTS {unique_index}")  # a redeploy dropped unique
+            if field_def.type == "reference" or field_def.external_id:
                 index = q(f"ix_{obj.name}_{field_def.name}")
                 self.db.execute(
                     f"CREATE INDEX IF NOT EXISTS {index} ON {table} ({q(field_def.name)})"
@@ -241,6 +243,10 @@ class Store:
                 "SELECT value FROM _kv WHERE kind = ? AND key = ?", (kind, key)
             ).fetchone()
         return None if row is None else json.loads(row[0])
+
+    def kv_delete(self, kind: str, key: str) -> None:
+        with self.lock:
+            self.db.execute("DELETE FROM _kv WHERE kind = ? AND key = ?", (kind, key))
 
     def kv_all(self, kind: str) -> dict[str, Any]:
         with self.lock:
@@ -436,9 +442,9 @@ class Store:
             raise SalesforceError(
                 400, "INVALID_FIELD", f"Field {key.name} is not an external id field on {obj.name}"
             )
-        if key.type == "id":
-            return self._existing_id(obj, key_value), False
         body = {k: v for k, v in data.items() if k.lower() != key.name.lower()}
+        if key.type == "id":
+            return self.update(ctx, obj.name, key_value, body), False
         matches = self.find_by(obj, key, key_value)
         if len(matches) > 1:
             raise MultipleMatches(obj.name, matches)

@@ -1,0 +1,158 @@
+"""`tier1 deploy` and `tier1 assign` against the local org, through `--org local`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.localorg.helpers import query
+from tier1_sync.localorg.schema import field_from_metadata
+from tier1_sync.localorg.server import RunningOrg, write_state
+from tier1_sync.metadata.source import CustomField
+
+
+@pytest.fixture
+def state_file(local_org: RunningOrg, tmp_path: Path) -> Path:
+    """Publish the in-process org as 'the running local org' for the CLI."""
+    path = tmp_path / "local-org.json"
+    write_state(
+        path,
+        {
+            "pid": os.getpid(),
+            "instance_url": local_org.url,
+            "port": 0,
+            "data_dir": "",
+            "cert": str(local_org.cert),
+            "access_token": local_org.token,
+            "username": "admin@tier1.local",
+            "api_version": "63.0",
+            "started_at": "",
+        },
+    )
+    return path
+
+
+def tier1(state_file: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TIER1_LOCAL_ORG_STATE": str(state_file), "COLUMNS": "200"}
+    env.pop("TIER1_ORG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "tier1_sync", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def _objects(local_org: RunningOrg) -> set[str]:
+    return {o.name for o in local_org.org.store.schema.all()}
+
+
+def test_deploy_then_the_model_is_in_the_org(
+    local_org: RunningOrg, state_file: Path, project_dir: Path
+) -> None:
+    result = tier1(state_file, "deploy", "--org", "local", "--json", cwd=project_dir)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["success"] is True
+    assert report["components_deployed"] == report["components_total"] > 100
+    assert {"Risk_Flag__c", "Health_Snapshot__c", "Sync_Run__c"} <= _objects(local_org)
+    names = {
+        r["Name"] for r in query(local_org.client(), "SELECT Name FROM PermissionSet")["records"]
+    }
+    assert {"Tier1_AE", "Tier1_Integration"} <= names
+
+
+def test_check_only_changes_nothing(
+    local_org: RunningOrg, state_file: Path, project_dir: Path
+) -> None:
+    result = tier1(state_file, "deploy", "--org", "local", "--check-only", cwd=project_dir)
+    assert result.returncode == 0, result.stderr
+    assert "Validated" in result.stdout
+    assert "Risk_Flag__c" not in _objects(local_org)
+
+
+def test_a_field_with_another_type_stops_the_deploy_before_it_starts(
+    local_org: RunningOrg, state_file: Path, project_dir: Path
+) -> None:
+    store = local_org.org.store
+    account = store.schema.get("Account")
+    account.add(
+        field_from_metadata(
+            CustomField(
+                object="Account", name="Health_Score__c", label="Health", type="Text", length=20
+            )
+        )
+    )
+    store.deploy_object(account)
+    result = tier1(state_file, "deploy", "--org", "local", cwd=project_dir)
+    assert result.returncode == 1
+    assert "Account.Health_Score__c" in result.stderr
+    assert "string (20)" in result.stderr
+    assert "Number(3,0) (double)" in result.stderr
+    assert "Risk_Flag__c" not in _objects(local_org), "nothing may be half-applied"
+
+
+def test_a_broken_file_fails_with_a_table_of_component_failures(
+    local_org: RunningOrg, state_file: Path, project_dir: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "project"
+    shutil.copytree(project_dir / "force-app", copy / "force-app")
+    shutil.copy(project_dir / "sfdx-project.json", copy)
+    field = copy / "force-app/main/default/objects/Risk_Flag__c/fields/Category__c.field-meta.xml"
+    field.write_text(field.read_text().replace("<type>Picklist</type>", "<type>Pickleist</type>"))
+    result = tier1(state_file, "deploy", "--org", "local", cwd=copy)
+    assert result.returncode == 1
+    assert "component failure" in result.stderr
+    assert "Pickleist" in result.stderr
+    assert "Risk_Flag__c" not in _objects(local_org)
+
+
+def test_assign_a_role(local_org: RunningOrg, state_file: Path, project_dir: Path) -> None:
+    assert tier1(state_file, "deploy", "--org", "local", cwd=project_dir).returncode == 0
+    first = tier1(
+        state_file,
+        "assign",
+        "--org",
+        "local",
+        "--user",
+        "admin@tier1.local",
+        "--role",
+        "cs-lead",
+        cwd=project_dir,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "Assigned Tier1_CS_Lead" in first.stdout
+    again = tier1(
+        state_file,
+        "assign",
+        "--org",
+        "local",
+        "--user",
+        "admin@tier1.local",
+        "--role",
+        "cs-lead",
+        cwd=project_dir,
+    )
+    assert "already has" in again.stdout
+    unknown = tier1(
+        state_file,
+        "assign",
+        "--org",
+        "local",
+        "--user",
+        "nobody@x.com",
+        "--role",
+        "ae",
+        cwd=project_dir,
+    )
+    assert unknown.returncode == 2
+    assert "No user with username nobody@x.com" in unknown.stderr
