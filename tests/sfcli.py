@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,18 @@ def sf_or_skip() -> tuple[str, dict[str, str]]:
             "the Salesforce CLI is not installed (./scripts/test installs it when npm exists)"
         )
     return sf, env
+
+
+def sf_convert(project_dir: Path, out: Path) -> None:
+    """`sf project convert source --root-dir force-app` into `out` (skips without the CLI)."""
+    sf, env = sf_or_skip()
+    result = subprocess.run(
+        [sf, "project", "convert", "source", "--root-dir", "force-app", "--output-dir", str(out)],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

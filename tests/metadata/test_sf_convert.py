@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from lxml import etree
 
-from tests.sfcli import sf_or_skip
+from tests.sfcli import sf_convert
 from tier1_sync.metadata.schema import MD_NS
 from tier1_sync.metadata.source import SourceProject
 
@@ -15,18 +14,8 @@ from tier1_sync.metadata.source import SourceProject
 def test_sf_project_convert_source(
     project_dir: Path, source: SourceProject, tmp_path: Path
 ) -> None:
-    sf, env = sf_or_skip()
     out = tmp_path / "mdapi"
-    result = subprocess.run(
-        [sf, "project", "convert", "source", "--root-dir", "force-app", "--output-dir", str(out)],
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    sf_convert(project_dir, out)
     package = etree.parse(str(out / "package.xml")).getroot()
     ns = {"m": MD_NS}
     members = {

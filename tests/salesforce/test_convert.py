@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from tests.sfcli import sf_or_skip
+from tests.sfcli import sf_convert
 from tier1_sync.metadata.schema import MD_NS, MetadataSchema
 from tier1_sync.metadata.source import SourceProject
 from tier1_sync.salesforce.convert import ConvertError, MetadataPackage, convert_source
@@ -54,18 +53,8 @@ def _members(data: bytes) -> dict[str, list[str]]:
 def test_same_package_as_the_salesforce_cli(
     project_dir: Path, package: MetadataPackage, schema: MetadataSchema, tmp_path: Path
 ) -> None:
-    sf, env = sf_or_skip()
     out = tmp_path / "cli"
-    result = subprocess.run(
-        [sf, "project", "convert", "source", "--root-dir", "force-app", "--output-dir", str(out)],
-        cwd=project_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    sf_convert(project_dir, out)
     cli_files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert set(package.files) == cli_files
     for name in sorted(cli_files):

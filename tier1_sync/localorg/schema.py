@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from tier1_sync.localorg.errors import SalesforceError
 from tier1_sync.metadata.source import CustomField, CustomObject, SummarySpec
+from tier1_sync.metadata.types import DESCRIBE_TYPES
 
 _SOAP_TYPES = {
     "id": "tns:ID",
@@ -24,26 +25,6 @@ _SOAP_TYPES = {
     "percent": "xsd:double",
     "date": "xsd:date",
     "datetime": "xsd:dateTime",
-}
-_METADATA_TYPES = {
-    "Text": "string",
-    "TextArea": "textarea",
-    "LongTextArea": "textarea",
-    "Checkbox": "boolean",
-    "Number": "double",
-    "Currency": "currency",
-    "Percent": "percent",
-    "Date": "date",
-    "DateTime": "datetime",
-    "Picklist": "picklist",
-    "MultiselectPicklist": "multipicklist",
-    "Lookup": "reference",
-    "MasterDetail": "reference",
-    "Email": "email",
-    "Phone": "phone",
-    "Url": "url",
-    "Summary": "double",
-    "AutoNumber": "string",
 }
 NUMERIC_TYPES = frozenset({"double", "currency", "percent", "int"})
 # Describe keys the local org has no use for, with the values a plain org reports.
@@ -660,7 +641,7 @@ def standard_objects() -> list[SObjectDef]:
 
 def field_from_metadata(field: CustomField) -> FieldDef:
     """A deployed CustomField as the org describes it."""
-    describe_type = _METADATA_TYPES.get(field.type)
+    describe_type = DESCRIBE_TYPES.get(field.type)
     if describe_type is None:
         raise SalesforceError(400, "INVALID_TYPE", f"Field type {field.type} is not supported")
     computed = field.formula is not None or field.summary is not None

@@ -28,6 +28,29 @@ class ChildType:
     suffix: str
 
 
+# A custom field's metadata type -> the type the REST describe call reports for it.
+DESCRIBE_TYPES = {
+    "Text": "string",
+    "TextArea": "textarea",
+    "LongTextArea": "textarea",
+    "Html": "textarea",
+    "Checkbox": "boolean",
+    "Number": "double",
+    "Currency": "currency",
+    "Percent": "percent",
+    "Date": "date",
+    "DateTime": "datetime",
+    "Picklist": "picklist",
+    "MultiselectPicklist": "multipicklist",
+    "Lookup": "reference",
+    "MasterDetail": "reference",
+    "Email": "email",
+    "Phone": "phone",
+    "Url": "url",
+    "Summary": "double",
+    "AutoNumber": "string",
+}
+
 CUSTOM_OBJECT = "CustomObject"
 OBJECTS_FOLDER = "objects"
 OBJECT_SUFFIX = "object"

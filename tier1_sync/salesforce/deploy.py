@@ -13,32 +13,11 @@ from pydantic import BaseModel, Field
 from simple_salesforce.exceptions import SalesforceResourceNotFound
 
 from tier1_sync.metadata.source import CustomField, SourceProject, load_source
+from tier1_sync.metadata.types import DESCRIBE_TYPES
 from tier1_sync.project import source_dir
 from tier1_sync.salesforce.connection import Connection
 from tier1_sync.salesforce.convert import convert_source
 
-# Metadata type -> the type describe reports for it.
-DESCRIBE_TYPES = {
-    "Text": "string",
-    "TextArea": "textarea",
-    "LongTextArea": "textarea",
-    "Html": "textarea",
-    "Checkbox": "boolean",
-    "Number": "double",
-    "Currency": "currency",
-    "Percent": "percent",
-    "Date": "date",
-    "DateTime": "datetime",
-    "Picklist": "picklist",
-    "MultiselectPicklist": "multipicklist",
-    "Lookup": "reference",
-    "MasterDetail": "reference",
-    "Email": "email",
-    "Phone": "phone",
-    "Url": "url",
-    "Summary": "double",
-    "AutoNumber": "string",
-}
 POLL_SECONDS = 1.0
 TIMEOUT_SECONDS = 1800.0
 
