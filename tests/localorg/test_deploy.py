@@ -6,6 +6,7 @@ then REST records and SOQL against the schema the deploy created.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +245,51 @@ def test_redeploy_is_idempotent_and_keeps_data(
     rows = query(sf, f"SELECT Open_Risk_Flags__c FROM Account WHERE Id = '{account}'")
     assert rows["records"][0]["Open_Risk_Flags__c"] == 1
     assert query(sf, "SELECT Id FROM PermissionSet WHERE Name = 'Tier1_AE'")["totalSize"] == 1
+
+
+def test_formula_field_is_computed_on_read(deployed_org: RunningOrg) -> None:
+    sf = deployed_org.client()
+    account = create(sf, "Account", {"Name": "Acme"})
+    today = deployed_org.org.store.clock.today()
+    opened = (today - dt.timedelta(days=10)).isoformat()
+    closed = (today - dt.timedelta(days=4)).isoformat()
+    open_item = create(
+        sf,
+        "Open_Item__c",
+        {
+            "Name": "Send the SOC 2 report",
+            "Account__c": account,
+            "Opened_On__c": opened,
+            "Status__c": "Open",
+        },
+    )
+    done_item = create(
+        sf,
+        "Open_Item__c",
+        {
+            "Name": "Kick-off",
+            "Account__c": account,
+            "Opened_On__c": opened,
+            "Closed_On__c": closed,
+            "Status__c": "Done",
+        },
+    )
+    rows = query(sf, "SELECT Id, Days_Open__c FROM Open_Item__c")["records"]
+    days = {r["Id"]: r["Days_Open__c"] for r in rows}
+    assert days == {open_item: 10, done_item: 6}
+    counted = query(sf, "SELECT Open_Items__c FROM Account")["records"][0]
+    assert counted["Open_Items__c"] == 1
+
+
+def test_collections_delete_by_ids(deployed_org: RunningOrg) -> None:
+    sf = deployed_org.client()
+    account = create(sf, "Account", {"Name": "Acme"})
+    flag = create(
+        sf, "Risk_Flag__c", {"Name": "Gap", "Account__c": account, "Category__c": "Engagement Gap"}
+    )
+    results = rest(
+        sf, f"composite/sobjects?ids={flag},001000000000000AAA&allOrNone=false", "DELETE"
+    )
+    assert results[0] == {"id": flag, "success": True, "errors": []}
+    assert results[1]["success"] is False
+    assert query(sf, "SELECT COUNT() FROM Risk_Flag__c")["totalSize"] == 0
