@@ -1,0 +1,159 @@
+"""Plan only the changes: read what the org holds, compare field by field, keep the differences.
+
+A plan is a list of writes per object. Every write names the record (Id or external id
+key), the values to send, and the field changes old → new; unchanged records are counted,
+not written. `guard_owned` refuses any write to a field the sync does not own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from tier1_sync.errors import JobFailed
+from tier1_sync.model.ownership import Ownership
+
+Action = Literal["create", "update"]
+# Fields a create must carry that field-level security does not govern.
+_ALWAYS_WRITABLE = {"Name"}
+
+
+class FieldChange(BaseModel):
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+class RecordWrite(BaseModel):
+    sobject: str
+    key_field: str  # "Id" (update by id) or the external id field (upsert)
+    key: str
+    values: dict[str, Any]
+    changes: list[FieldChange] = Field(default_factory=list)
+    action: Action
+    parent_id: str | None = None  # the Account, to sort children and limit lock contention
+    label: str = ""  # for people: the CS account key, the flag title, ...
+
+
+class ObjectPlan(BaseModel):
+    sobject: str
+    key_field: str
+    writes: list[RecordWrite] = Field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def creates(self) -> int:
+        return sum(1 for w in self.writes if w.action == "create")
+
+    @property
+    def updates(self) -> int:
+        return sum(1 for w in self.writes if w.action == "update")
+
+
+class SyncPlan(BaseModel):
+    objects: dict[str, ObjectPlan] = Field(default_factory=dict)
+
+    def object(self, sobject: str, key_field: str) -> ObjectPlan:
+        return self.objects.setdefault(sobject, ObjectPlan(sobject=sobject, key_field=key_field))
+
+    @property
+    def total_writes(self) -> int:
+        return sum(len(p.writes) for p in self.objects.values())
+
+
+def canonical(value: Any) -> Any:
+    """One form per value, so 82 == 82.0 and date(2024, 5, 1) == "2024-05-01"."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def diff(current: dict[str, Any] | None, desired: dict[str, Any]) -> list[FieldChange]:
+    """Field changes needed to turn `current` into `desired` (all of them for a new record)."""
+    changes = []
+    for field, new in desired.items():
+        old = None if current is None else current.get(field)
+        if current is None or canonical(old) != canonical(new):
+            changes.append(FieldChange(field=field, old=jsonable(old), new=jsonable(new)))
+    return changes
+
+
+def plan_record(
+    plan: SyncPlan,
+    sobject: str,
+    key_field: str,
+    key: str,
+    desired: dict[str, Any],
+    current: dict[str, Any] | None,
+    *,
+    parent_id: str | None = None,
+    label: str = "",
+    create_only: dict[str, Any] | None = None,
+    touch: dict[str, Any] | None = None,
+) -> RecordWrite | None:
+    """Add a write for this record if anything differs; count it unchanged otherwise.
+
+    `create_only` values go only into creates (e.g. the master-detail Account__c);
+    `touch` values ride along with any write (e.g. Tier1_Last_Synced__c).
+    """
+    object_plan = plan.object(sobject, key_field)
+    changes = diff(current, desired)
+    if not changes:
+        object_plan.unchanged += 1
+        return None
+    action: Action = "create" if current is None else "update"
+    values = {c.field: jsonable(desired[c.field]) for c in changes}
+    if action == "create" and create_only:
+        values.update({k: jsonable(v) for k, v in create_only.items()})
+    for name, value in (touch or {}).items():
+        values[name] = jsonable(value)
+        changes.append(
+            FieldChange(
+                field=name,
+                old=None if current is None else jsonable(current.get(name)),
+                new=jsonable(value),
+            )
+        )
+    write = RecordWrite(
+        sobject=sobject,
+        key_field=key_field,
+        key=key,
+        values=values,
+        changes=changes,
+        action=action,
+        parent_id=parent_id,
+        label=label,
+    )
+    object_plan.writes.append(write)
+    return write
+
+
+def guard_owned(plan: SyncPlan, ownership: Ownership) -> None:
+    """Production data is sacred: refuse any write to a field the integration does not own."""
+    owned = {name.lower() for name in ownership.fields_owned_by("Integration")}
+    for object_plan in plan.objects.values():
+        for write in object_plan.writes:
+            for field in write.values:
+                full = f"{write.sobject}.{field}".lower()
+                if full in owned or field in _ALWAYS_WRITABLE or field == write.key_field:
+                    continue
+                raise JobFailed(
+                    f"Refusing to write {write.sobject}.{field}: the sync does not own it.",
+                    hint="Fields the sync may write are the Integration ones in ownership.toml.",
+                )

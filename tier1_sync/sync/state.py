@@ -1,0 +1,90 @@
+"""Read what the org holds for the matched accounts: paged SOQL, one query per chunk of ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+from simple_salesforce.format import format_soql
+
+from tier1_sync.salesforce.client import OrgClient
+from tier1_sync.sync.match import chunks
+
+# The Account fields the sync reads (and, of these, writes only the Integration-owned ones).
+ACCOUNT_FIELDS = (
+    "Id",
+    "Name",
+    "CS_Platform_Account_Id__c",
+    "Health_Score__c",
+    "Health_Band__c",
+    "Health_Score_As_Of__c",
+    "Health_Change_14d__c",
+    "Health_Drivers__c",
+    "Health_Source__c",
+    "Last_CSM_Touch__c",
+    "Last_Customer_Contact__c",
+    "Next_CSM_Touch__c",
+    "Tier1_Last_Synced__c",
+)
+HEALTH_SNAPSHOT_FIELDS = (
+    "Id",
+    "Snapshot_Key__c",
+    "Account__c",
+    "As_Of__c",
+    "Score__c",
+    "Band__c",
+    "Usage_Score__c",
+    "Engagement_Score__c",
+    "Support_Score__c",
+    "Sentiment_Score__c",
+    "Source__c",
+)
+USAGE_SNAPSHOT_FIELDS = (
+    "Id",
+    "Snapshot_Key__c",
+    "Account__c",
+    "As_Of__c",
+    "Module__c",
+    "Licensed_Seats__c",
+    "Active_Users__c",
+    "Source__c",
+)
+HISTORY_DAYS = 45  # snapshots this far before the oldest input date: 14-day and 30-day rules
+
+
+class OrgState(BaseModel):
+    accounts: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by Account Id
+    health_snapshots: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by key (lower)
+    usage_snapshots: dict[str, dict[str, Any]] = Field(default_factory=dict)  # by key (lower)
+
+
+def _select(fields: tuple[str, ...]) -> str:
+    return ", ".join(fields)
+
+
+def read_state(client: OrgClient, account_ids: list[str], since: dt.date | None) -> OrgState:
+    state = OrgState()
+    ids = sorted(set(account_ids))
+    for chunk in chunks(ids):
+        soql = format_soql(
+            "SELECT {:literal} FROM Account WHERE Id IN {}", _select(ACCOUNT_FIELDS), chunk
+        )
+        for record in client.query(soql):
+            state.accounts[str(record["Id"])] = record
+        if since is None:
+            continue
+        for sobject, fields, target in (
+            ("Health_Snapshot__c", HEALTH_SNAPSHOT_FIELDS, state.health_snapshots),
+            ("Usage_Snapshot__c", USAGE_SNAPSHOT_FIELDS, state.usage_snapshots),
+        ):
+            soql = format_soql(
+                "SELECT {:literal} FROM {:literal} WHERE Account__c IN {} AND As_Of__c >= {}",
+                _select(fields),
+                sobject,
+                chunk,
+                since - dt.timedelta(days=HISTORY_DAYS),
+            )
+            for record in client.query(soql):
+                target[str(record["Snapshot_Key__c"]).lower()] = record
+    return state
