@@ -50,19 +50,41 @@ def test_project_settings(config: dict[str, Any]) -> None:
     assert config["tasks"]["deploy"]["options"]["path"] == "force-app"
 
 
-def test_dev_org_flow_assigns_every_tier1_permission_set(
+def _steps(config: dict[str, Any], flow: str) -> list[dict[str, Any]]:
+    return [step for _, step in sorted(config["flows"][flow]["steps"].items())]
+
+
+def test_the_tier1_tasks_run_our_code(config: dict[str, Any]) -> None:
+    tasks = config["tasks"]
+    assert tasks["tier1_deploy"]["class_path"] == "tier1_sync.cumulusci.tasks.Tier1Deploy"
+    assert (
+        tasks["tier1_assign_roles"]["class_path"] == "tier1_sync.cumulusci.tasks.Tier1AssignRoles"
+    )
+    assert [s["task"] for s in _steps(config, "tier1_deploy")] == ["tier1_deploy"]
+
+
+def test_dev_org_flow_deploys_assigns_every_role_then_loads_the_portfolio(
     config: dict[str, Any], project_dir: Path
 ) -> None:
-    steps = config["flows"]["tier1_dev_org"]["steps"]
-    tasks = [step["task"] for _, step in sorted(steps.items())]
-    assert tasks[0] == "deploy"
-    assign = config["tasks"][tasks[1]]
-    assert assign["class_path"].endswith("AssignPermissionSets")
-    names = set(assign["options"]["api_names"].split(","))
+    from tier1_sync.salesforce.assign import PERMISSION_SETS, RoleName
+
+    deploy, assign, load = _steps(config, "tier1_dev_org")
+    assert deploy == {"flow": "tier1_deploy"}
+    assert assign["task"] == "tier1_assign_roles"
+    roles = assign["options"]["roles"]
+    named = list(RoleName) if roles == "all" else [RoleName(r) for r in roles.split(",")]
     deployed = {
         p.name.split(".")[0] for p in (project_dir / "force-app").rglob("*.permissionset-meta.xml")
     }
-    assert names == deployed
+    assert {PERMISSION_SETS[role] for role in named} == deployed
+    assert load["task"] == "load_portfolio"
+    options = config["tasks"]["load_portfolio"]["options"]
+    assert (project_dir / options["generator_yaml"]).is_file()
+    assert options["num_records_tablename"] == "Account"
+
+
+def test_cumulusci_yml_stays_short(project_dir: Path) -> None:
+    assert len((project_dir / "cumulusci.yml").read_text().splitlines()) < 150
 
 
 def _cci_project(tmp_path: Path, project_dir: Path, yml: str | None = None) -> Path:
@@ -79,10 +101,10 @@ def _cci_project(tmp_path: Path, project_dir: Path, yml: str | None = None) -> P
     return folder
 
 
-def _flow_info(folder: Path, flow: str) -> subprocess.CompletedProcess[str]:
+def _cci(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     cci = Path(sys.executable).with_name("cci")
     return subprocess.run(
-        [str(cci), "flow", "info", flow],
+        [str(cci), *args],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -96,6 +118,10 @@ def _flow_info(folder: Path, flow: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _flow_info(folder: Path, flow: str) -> subprocess.CompletedProcess[str]:
+    return _cci(folder, "flow", "info", flow)
+
+
 def test_every_project_flow_resolves(
     config: dict[str, Any], project_dir: Path, tmp_path: Path
 ) -> None:
@@ -105,13 +131,39 @@ def test_every_project_flow_resolves(
         result = _flow_info(folder, flow)
         assert result.returncode == 0, f"cci flow info {flow}:\n{result.stdout}\n{result.stderr}"
         assert "Flow Steps" in result.stdout
+        for step in _steps(config, flow):
+            assert str(step.get("task") or step["flow"]) in result.stdout
+
+
+def test_dev_org_flow_shows_the_nested_deploy_flow(project_dir: Path, tmp_path: Path) -> None:
+    result = _flow_info(_cci_project(tmp_path, project_dir), "tier1_dev_org")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    order = [
+        next(i for i, line in enumerate(lines) if name in line)
+        for name in ("tier1_deploy", "tier1_assign_roles", "load_portfolio")
+    ]
+    assert order == sorted(order)
+
+
+def test_task_info_documents_the_options_of_our_tasks(project_dir: Path, tmp_path: Path) -> None:
+    folder = _cci_project(tmp_path, project_dir)
+    assign = _cci(folder, "task", "info", "tier1_assign_roles")
+    assert assign.returncode == 0, assign.stderr
+    assert "--roles" in assign.stdout
+    assert "cs-lead" in assign.stdout
+    assert "Required" in assign.stdout
+    deploy = _cci(folder, "task", "info", "tier1_deploy")
+    assert deploy.returncode == 0, deploy.stderr
+    assert "--check_only" in deploy.stdout
 
 
 def test_flow_info_fails_on_a_bad_class_path(project_dir: Path, tmp_path: Path) -> None:
     yml = (
         (project_dir / "cumulusci.yml")
         .read_text()
-        .replace("users.permsets.AssignPermissionSets", "users.permsets.NoSuchTask")
+        .replace("tasks.Tier1AssignRoles", "tasks.NoSuchTask")
     )
+    assert yml != (project_dir / "cumulusci.yml").read_text()
     result = _flow_info(_cci_project(tmp_path, project_dir, yml), "tier1_dev_org")
     assert result.returncode != 0

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tier1_sync.errors import ConfigError
+from tier1_sync.sync.settings import SyncSettings
 
 CONFIG_FILE = "tier1.toml"
 LOCAL = "local"
@@ -39,6 +40,11 @@ class OrgConfig(BaseModel):
     )
     cci_org: str | None = Field(default=None, description="cci: the org name in the keychain")
     api_version: str = "63.0"
+    integration_user: str | None = Field(
+        default=None,
+        description="Username the scheduled sync runs as (tier1 doctor checks its access); "
+        "default: the user this connection logs in as",
+    )
 
     @model_validator(mode="after")
     def _fits_the_auth(self) -> OrgConfig:
@@ -51,6 +57,10 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     orgs: dict[str, OrgConfig] = Field(default_factory=dict)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    sources: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="[sources.NAME]: settings each connector validates"
+    )
     source: Path | None = Field(default=None, exclude=True)
 
     def org(self, name: str) -> OrgConfig:

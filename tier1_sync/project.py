@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from tier1_sync.errors import ConfigError
@@ -32,3 +33,17 @@ def source_dir(project_dir: Path) -> Path:
     if not path.is_dir():
         raise ConfigError(f"{path} does not exist.", hint="Is this a tier1-sync project folder?")
     return path
+
+
+def source_api_version(project_dir: Path) -> str:
+    """sfdx-project.json's sourceApiVersion: the API version force-app is written for."""
+    path = project_dir / MARKER
+    try:
+        version = json.loads(path.read_text(encoding="utf-8")).get("sourceApiVersion")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc}") from None
+    if not isinstance(version, str) or not version:
+        raise ConfigError(
+            f"{path} has no sourceApiVersion.", hint='Add "sourceApiVersion": "63.0".'
+        )
+    return version

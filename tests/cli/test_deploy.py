@@ -3,53 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
+from tests.cli.helpers import tier1
 from tests.localorg.helpers import query
 from tier1_sync.localorg.schema import field_from_metadata
-from tier1_sync.localorg.server import RunningOrg, write_state
+from tier1_sync.localorg.server import RunningOrg
 from tier1_sync.metadata.source import CustomField
-
-
-@pytest.fixture
-def state_file(local_org: RunningOrg, tmp_path: Path) -> Path:
-    """Publish the in-process org as 'the running local org' for the CLI."""
-    path = tmp_path / "local-org.json"
-    write_state(
-        path,
-        {
-            "pid": os.getpid(),
-            "instance_url": local_org.url,
-            "port": 0,
-            "data_dir": "",
-            "cert": str(local_org.cert),
-            "access_token": local_org.token,
-            "username": "admin@tier1.local",
-            "api_version": "63.0",
-            "started_at": "",
-        },
-    )
-    return path
-
-
-def tier1(state_file: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TIER1_LOCAL_ORG_STATE": str(state_file), "COLUMNS": "200"}
-    env.pop("TIER1_ORG", None)
-    return subprocess.run(
-        [sys.executable, "-m", "tier1_sync", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
 
 
 def _objects(local_org: RunningOrg) -> set[str]:

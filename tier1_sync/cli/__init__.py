@@ -8,8 +8,10 @@ import typer
 
 from tier1_sync import __version__
 from tier1_sync.cli import deploy as deploy_command
+from tier1_sync.cli import doctor as doctor_command
 from tier1_sync.cli import local_org as local_org_command
 from tier1_sync.cli import model as model_command
+from tier1_sync.cli import sync as sync_command
 from tier1_sync.cli.output import err_console
 from tier1_sync.errors import Tier1Error
 
@@ -45,6 +47,8 @@ def _root(
 app.command("model")(model_command.model)
 app.command("deploy")(deploy_command.deploy)
 app.command("assign")(deploy_command.assign)
+app.command("doctor")(doctor_command.doctor)
+app.command("sync")(sync_command.sync)
 app.add_typer(local_org_command.app, name="local-org")
 
 

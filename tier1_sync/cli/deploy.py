@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -14,27 +13,10 @@ from tier1_sync.cli.options import ConfigOption, JsonOption, OrgOption, ProjectD
 from tier1_sync.cli.output import console, err_console, print_json
 from tier1_sync.config import load_settings
 from tier1_sync.project import find_project_dir
-from tier1_sync.salesforce.assign import assign_permission_set
+from tier1_sync.salesforce.assign import PERMISSION_SETS, RoleName, assign_permission_set
 from tier1_sync.salesforce.connection import connect
-from tier1_sync.salesforce.deploy import DeployResult
+from tier1_sync.salesforce.deploy import DeployResult, failure_table
 from tier1_sync.salesforce.deploy import deploy as run_deploy
-
-
-class RoleName(StrEnum):
-    ae = "ae"
-    csm = "csm"
-    cs_lead = "cs-lead"
-    revops = "revops"
-    integration = "integration"
-
-
-PERMISSION_SETS = {
-    RoleName.ae: "Tier1_AE",
-    RoleName.csm: "Tier1_CSM",
-    RoleName.cs_lead: "Tier1_CS_Lead",
-    RoleName.revops: "Tier1_RevOps",
-    RoleName.integration: "Tier1_Integration",
-}
 
 
 def deploy(
@@ -87,21 +69,17 @@ def _report(result: DeployResult, as_json: bool) -> None:
             f"{result.org} in {result.seconds:.1f}s (deploy {result.deploy_id})."
         )
         return
-    if result.conflicts:
-        table = Table(title="Fields that exist in the org with another type (nothing deployed)")
-        for column in ("Field", "In the org", "In force-app"):
-            table.add_column(column)
-        for conflict in result.conflicts:
-            table.add_row(conflict.field, conflict.in_org, conflict.in_force_app)
-        err_console.print(table)
-        err_console.print("Rename our field or retire the org's before deploying.")
+    failure = failure_table(result)
+    if failure is None:
         return
-    table = Table(title=f"Deploy {result.status}: {len(result.failures)} component failure(s)")
-    for column in ("File", "Type", "Problem"):
+    table = Table(title=failure.title)
+    for column in failure.columns:
         table.add_column(column)
-    for failure in result.failures:
-        table.add_row(failure.file or "-", failure.type or "-", failure.problem or "-")
+    for row in failure.rows:
+        table.add_row(*row)
     err_console.print(table)
+    if failure.hint:
+        err_console.print(failure.hint)
 
 
 class AssignResult(BaseModel):

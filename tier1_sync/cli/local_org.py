@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import BaseModel
 
 from tier1_sync.cli.options import JsonOption
 from tier1_sync.cli.output import console, print_json
@@ -69,3 +70,34 @@ def status(as_json: JsonOption = False, state_file: StateFileOption = None) -> N
 def stop(as_json: JsonOption = False, state_file: StateFileOption = None) -> None:
     """Stop the running local org (its data stays in its data dir)."""
     _show(control.stop(state_file), as_json)
+
+
+class SeedResult(BaseModel):
+    org: str
+    created: dict[str, int]
+
+
+@app.command()
+def seed(
+    recipe: Annotated[
+        Path, typer.Option(help="The Snowfakery recipe to generate the portfolio from.")
+    ] = Path("datasets/portfolio.recipe.yml"),
+    accounts: Annotated[int, typer.Option(min=1, max=10_000, help="How many accounts.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Load a sample Tier 1 portfolio (accounts, contacts, champions, activity) into the
+    running local org. Needs the cci extra (Snowfakery)."""
+    from tier1_sync.config import Settings
+    from tier1_sync.localorg.seed import generate, load
+    from tier1_sync.salesforce.client import OrgClient
+    from tier1_sync.salesforce.connection import connect
+
+    rows = generate(recipe, accounts)
+    connection = connect("local", Settings())
+    created = load(OrgClient(connection.sf), rows)
+    result = SeedResult(org="local", created=dict(created))
+    if as_json:
+        print_json(result)
+    else:
+        summary = ", ".join(f"{count} {name}" for name, count in created.items())
+        console.print(f"Loaded the sample portfolio into the local org: {summary}.")

@@ -1,37 +1,15 @@
-"""Salesforce record ids: 15 case-sensitive characters plus a 3-character checksum suffix."""
+"""Ids the local org mints. The id arithmetic (checksum suffix, 15 → 18) is in salesforce/ids.py."""
 
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 
-_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+from tier1_sync.salesforce.ids import checksum_suffix, looks_like_id, to_18
+
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ORG_ID = "00D000000000001AAA"
-_ID_PATTERN = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
-
-
-def checksum_suffix(id15: str) -> str:
-    """The suffix Salesforce appends to make an id case-insensitively unique."""
-    suffix = ""
-    for chunk in (id15[0:5], id15[5:10], id15[10:15]):
-        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
-        suffix += _ALPHABET[bits]
-    return suffix
-
-
-def to_18(record_id: str) -> str:
-    """A 15- or 18-character id as 18 characters; ValueError if it is not an id."""
-    if not _ID_PATTERN.match(record_id):
-        raise ValueError(f"not a Salesforce id: {record_id!r}")
-    if len(record_id) == 18:
-        return record_id[:15] + checksum_suffix(record_id[:15])
-    return record_id + checksum_suffix(record_id)
-
-
-def looks_like_id(value: str) -> bool:
-    return bool(_ID_PATTERN.match(value))
+__all__ = ["ORG_ID", "IdFactory", "checksum_suffix", "looks_like_id", "to_18"]
 
 
 def _base62(number: int, width: int) -> str:

@@ -1,12 +1,13 @@
 """The local org's schema: sObjects and fields as Salesforce describes them.
 
-Standard objects start from a baseline modelled on real describe results; custom objects and
-fields come only from what is deployed (`apply_custom_object`).
+Standard objects start from a baseline modelled on real describe results (`baseline.py`);
+custom objects and fields come only from what is deployed (`custom_object_def`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -182,7 +183,8 @@ class SObjectDef(BaseModel):
         return [f for f in self.fields.values() if f.external_id or f.id_lookup]
 
 
-def _f(name: str, type_: str, label: str | None = None, **kw: Any) -> FieldDef:
+def new_field(name: str, type_: str, label: str | None = None, **kw: Any) -> FieldDef:
+    """A field with the sizes and flags Salesforce gives its type unless `kw` says otherwise."""
     defaults: dict[str, Any] = {}
     if type_ in {"string", "picklist", "email", "phone", "url"}:
         defaults["length"] = 255
@@ -200,9 +202,9 @@ def _f(name: str, type_: str, label: str | None = None, **kw: Any) -> FieldDef:
     return FieldDef(name=name, label=label or name, type=type_, **defaults)
 
 
-def _system_fields(with_owner: bool) -> list[FieldDef]:
+def system_fields(with_owner: bool) -> list[FieldDef]:
     fields = [
-        _f(
+        new_field(
             "Id",
             "id",
             "Record ID",
@@ -212,8 +214,8 @@ def _system_fields(with_owner: bool) -> list[FieldDef]:
             id_lookup=True,
             defaulted_on_create=True,
         ),
-        _f("IsDeleted", "boolean", "Deleted", createable=False, updateable=False),
-        _f(
+        new_field("IsDeleted", "boolean", "Deleted", createable=False, updateable=False),
+        new_field(
             "CreatedDate",
             "datetime",
             "Created Date",
@@ -222,7 +224,7 @@ def _system_fields(with_owner: bool) -> list[FieldDef]:
             updateable=False,
             defaulted_on_create=True,
         ),
-        _f(
+        new_field(
             "CreatedById",
             "reference",
             "Created By ID",
@@ -233,7 +235,7 @@ def _system_fields(with_owner: bool) -> list[FieldDef]:
             relationship_name="CreatedBy",
             defaulted_on_create=True,
         ),
-        _f(
+        new_field(
             "LastModifiedDate",
             "datetime",
             "Last Modified Date",
@@ -242,7 +244,7 @@ def _system_fields(with_owner: bool) -> list[FieldDef]:
             updateable=False,
             defaulted_on_create=True,
         ),
-        _f(
+        new_field(
             "LastModifiedById",
             "reference",
             "Last Modified By ID",
@@ -253,7 +255,7 @@ def _system_fields(with_owner: bool) -> list[FieldDef]:
             relationship_name="LastModifiedBy",
             defaulted_on_create=True,
         ),
-        _f(
+        new_field(
             "SystemModstamp",
             "datetime",
             "System Modstamp",
@@ -265,7 +267,7 @@ def _system_fields(with_owner: bool) -> list[FieldDef]:
     ]
     if with_owner:
         fields.append(
-            _f(
+            new_field(
                 "OwnerId",
                 "reference",
                 "Owner ID",
@@ -278,365 +280,23 @@ def _system_fields(with_owner: bool) -> list[FieldDef]:
     return fields
 
 
-def _picklist(name: str, values: list[str], label: str | None = None, **kw: Any) -> FieldDef:
-    return _f(name, "picklist", label, picklist_values=values, length=255, **kw)
+def picklist_field(name: str, values: list[str], label: str | None = None, **kw: Any) -> FieldDef:
+    return new_field(name, "picklist", label, picklist_values=values, length=255, **kw)
 
 
-def _required(field: FieldDef) -> FieldDef:
+def required(field: FieldDef) -> FieldDef:
     field.nillable = False
     return field
 
 
-def _standard(
+def new_sobject(
     name: str, prefix: str, plural: str, fields: list[FieldDef], *, owner: bool = True, **kw: Any
 ) -> SObjectDef:
+    """An sObject with the system fields (and OwnerId unless `owner` is off) plus `fields`."""
     obj = SObjectDef(name=name, label=name, label_plural=plural, key_prefix=prefix, **kw)
-    for field in [*_system_fields(owner), *fields]:
+    for field in [*system_fields(owner), *fields]:
         obj.add(field)
     return obj
-
-
-_TIME_ZONES = ["America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "GMT"]
-_LOCALES = ["en_US", "en_GB", "fr_FR", "de_DE"]
-_ENCODINGS = ["UTF-8", "ISO-8859-1"]
-_LANGUAGES = ["en_US", "fr", "de"]
-ACTIVITY_TYPES = [
-    "Call",
-    "Email",
-    "Meeting",
-    "Other",
-    "Inbound Call",
-    "Inbound Email",
-    "Customer Meeting Request",
-]
-
-
-# How a parent reaches its standard children: (child object, field) -> relationship name.
-_STANDARD_CHILDREN = {
-    ("Account", "ParentId"): "ChildAccounts",
-    ("Contact", "AccountId"): "Contacts",
-    ("Opportunity", "AccountId"): "Opportunities",
-    ("Task", "WhatId"): "Tasks",
-    ("Task", "WhoId"): "Tasks",
-    ("Event", "WhatId"): "Events",
-    ("Event", "WhoId"): "Events",
-    ("PermissionSetAssignment", "AssigneeId"): "PermissionSetAssignments",
-}
-
-
-def standard_objects() -> list[SObjectDef]:
-    """The standard objects a CRM dataset uses, with Salesforce's field flags."""
-    name = _f(
-        "Name",
-        "string",
-        "Full Name",
-        createable=False,
-        updateable=False,
-        length=121,
-        calculated=True,
-        name_field=True,
-    )
-    user = _standard(
-        "User",
-        "005",
-        "Users",
-        [
-            _required(_f("Username", "string", length=80, unique=True, id_lookup=True)),
-            _f("FirstName", "string", "First Name", length=40),
-            _required(_f("LastName", "string", "Last Name", length=80)),
-            name,
-            _required(_f("Email", "email", length=128)),
-            _required(_f("Alias", "string", length=8)),
-            _f("Title", "string", length=80),
-            _f("Department", "string", length=80),
-            _f("IsActive", "boolean", "Active", default_value=True),
-            _required(
-                _picklist("TimeZoneSidKey", _TIME_ZONES, "Time Zone", restricted_picklist=True)
-            ),
-            _required(_picklist("LocaleSidKey", _LOCALES, "Locale", restricted_picklist=True)),
-            _required(
-                _picklist(
-                    "EmailEncodingKey", _ENCODINGS, "Email Encoding", restricted_picklist=True
-                )
-            ),
-            _required(
-                _picklist("LanguageLocaleKey", _LANGUAGES, "Language", restricted_picklist=True)
-            ),
-            _required(
-                _f(
-                    "ProfileId",
-                    "reference",
-                    "Profile ID",
-                    reference_to=["Profile"],
-                    relationship_name="Profile",
-                )
-            ),
-        ],
-        owner=False,
-        deletable=False,
-    )
-    profile = _standard(
-        "Profile",
-        "00e",
-        "Profiles",
-        [
-            _required(_f("Name", "string", "Name", name_field=True)),
-            _f("PermissionsModifyAllData", "boolean", "Modify All Data"),
-            _f("PermissionsApiEnabled", "boolean", "API Enabled"),
-        ],
-        owner=False,
-        createable=False,
-        updateable=False,
-        deletable=False,
-    )
-    permission_set = _standard(
-        "PermissionSet",
-        "0PS",
-        "Permission Sets",
-        [
-            _required(_f("Name", "string", "Name", length=80, id_lookup=True)),
-            _required(_f("Label", "string", "Label", length=80, name_field=True)),
-            _f("Description", "string", length=255),
-            _f(
-                "IsOwnedByProfile",
-                "boolean",
-                "Is Owned By Profile",
-                createable=False,
-                updateable=False,
-            ),
-        ],
-        owner=False,
-        createable=False,
-        updateable=False,
-        deletable=False,
-    )
-    assignment = _standard(
-        "PermissionSetAssignment",
-        "0Pa",
-        "Permission Set Assignments",
-        [
-            _required(
-                _f(
-                    "AssigneeId",
-                    "reference",
-                    "Assignee ID",
-                    reference_to=["User"],
-                    relationship_name="Assignee",
-                    updateable=False,
-                )
-            ),
-            _required(
-                _f(
-                    "PermissionSetId",
-                    "reference",
-                    "Permission Set ID",
-                    reference_to=["PermissionSet"],
-                    relationship_name="PermissionSet",
-                    updateable=False,
-                )
-            ),
-        ],
-        owner=False,
-        updateable=False,
-    )
-    account = _standard(
-        "Account",
-        "001",
-        "Accounts",
-        [
-            _required(_f("Name", "string", "Account Name", name_field=True)),
-            _f("AccountNumber", "string", "Account Number", length=40),
-            _picklist(
-                "Type",
-                ["Prospect", "Customer - Direct", "Customer - Channel", "Partner", "Other"],
-                "Account Type",
-            ),
-            _picklist(
-                "Industry",
-                [
-                    "Technology",
-                    "Finance",
-                    "Healthcare",
-                    "Manufacturing",
-                    "Retail",
-                    "Media",
-                    "Education",
-                    "Other",
-                ],
-            ),
-            _f("Website", "url", length=255),
-            _f("Phone", "phone", "Account Phone", length=40),
-            _f("Description", "textarea", "Account Description"),
-            _f("AnnualRevenue", "currency", "Annual Revenue", precision=18, scale=0),
-            _f("NumberOfEmployees", "int", "Employees", digits=8),
-            _f("BillingCity", "string", "Billing City", length=40),
-            _f("BillingCountry", "string", "Billing Country", length=80),
-            _f(
-                "ParentId",
-                "reference",
-                "Parent Account ID",
-                reference_to=["Account"],
-                relationship_name="Parent",
-            ),
-        ],
-    )
-    contact = _standard(
-        "Contact",
-        "003",
-        "Contacts",
-        [
-            _f(
-                "AccountId",
-                "reference",
-                "Account ID",
-                reference_to=["Account"],
-                relationship_name="Account",
-            ),
-            _f("FirstName", "string", "First Name", length=40),
-            _required(_f("LastName", "string", "Last Name", length=80)),
-            name.model_copy(update={"label": "Full Name"}),
-            _f("Email", "email", length=80),
-            _f("Title", "string", length=128),
-            _f("Phone", "phone", "Business Phone", length=40),
-            _f("Description", "textarea", "Contact Description"),
-        ],
-    )
-    opportunity = _standard(
-        "Opportunity",
-        "006",
-        "Opportunities",
-        [
-            _f(
-                "AccountId",
-                "reference",
-                "Account ID",
-                reference_to=["Account"],
-                relationship_name="Account",
-            ),
-            _required(_f("Name", "string", "Name", length=120, name_field=True)),
-            _required(
-                _picklist(
-                    "StageName",
-                    [
-                        "Prospecting",
-                        "Qualification",
-                        "Proposal",
-                        "Negotiation",
-                        "Closed Won",
-                        "Closed Lost",
-                    ],
-                    "Stage",
-                    restricted_picklist=True,
-                )
-            ),
-            _required(_f("CloseDate", "date", "Close Date")),
-            _f("Amount", "currency"),
-            _f("Probability", "percent", "Probability (%)", precision=3, scale=0),
-            _picklist(
-                "Type",
-                ["New Business", "Existing Business - Upgrade", "Existing Business - Replacement"],
-                "Opportunity Type",
-            ),
-            _f("Description", "textarea"),
-        ],
-    )
-    activity_common = [
-        _f("Subject", "string", length=255),
-        _f("ActivityDate", "date", "Due Date Only"),
-        _f(
-            "WhatId",
-            "reference",
-            "Related To ID",
-            reference_to=["Account", "Opportunity"],
-            relationship_name="What",
-        ),
-        _f("WhoId", "reference", "Name ID", reference_to=["Contact"], relationship_name="Who"),
-        _picklist("Type", ACTIVITY_TYPES),
-        _f("Description", "textarea"),
-    ]
-    task = _standard(
-        "Task",
-        "00T",
-        "Tasks",
-        [
-            *activity_common,
-            _picklist(
-                "Status",
-                ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"],
-                nillable=False,
-                default_value="Not Started",
-                defaulted_on_create=True,
-                restricted_picklist=True,
-            ),
-            _picklist(
-                "Priority",
-                ["High", "Normal", "Low"],
-                nillable=False,
-                default_value="Normal",
-                defaulted_on_create=True,
-                restricted_picklist=True,
-            ),
-            _f(
-                "IsClosed",
-                "boolean",
-                "Closed",
-                createable=False,
-                updateable=False,
-                calculated=True,
-                formula='ISPICKVAL(Status, "Completed")',
-            ),
-        ],
-    )
-    event = _standard(
-        "Event",
-        "00U",
-        "Events",
-        [
-            *activity_common,
-            _required(_f("ActivityDateTime", "datetime", "Due Date Time")),
-            _required(_f("DurationInMinutes", "int", "Duration")),
-        ],
-    )
-    organization = _standard(
-        "Organization",
-        "00D",
-        "Organizations",
-        [
-            _f("Name", "string", "Name", length=80, name_field=True),
-            _f("InstanceName", "string", "Instance Name", length=5),
-            _f("IsSandbox", "boolean", "Is Sandbox"),
-            _f("TrialExpirationDate", "datetime", "Trial Expiration Date"),
-            _f("NamespacePrefix", "string", "Namespace Prefix", length=15),
-            _f(
-                "OrganizationType",
-                "picklist",
-                "Edition",
-                picklist_values=["Developer Edition", "Enterprise Edition"],
-            ),
-        ],
-        owner=False,
-        createable=False,
-        updateable=False,
-        deletable=False,
-    )
-    for field in organization.fields.values():
-        field.createable = field.updateable = False
-    objects = [
-        user,
-        profile,
-        permission_set,
-        assignment,
-        account,
-        contact,
-        opportunity,
-        task,
-        event,
-        organization,
-    ]
-    for obj in objects:
-        for field in obj.fields.values():
-            field.child_relationship_name = _STANDARD_CHILDREN.get((obj.name, field.name))
-    return objects
 
 
 def field_from_metadata(field: CustomField) -> FieldDef:
@@ -690,18 +350,18 @@ def field_from_metadata(field: CustomField) -> FieldDef:
             default_value=(field.default_value or "false") == "true",
             defaulted_on_create=True,
         )
-    return _f(field.name, describe_type, field.label, **kw)
+    return new_field(field.name, describe_type, field.label, **kw)
 
 
 def custom_object_def(obj: CustomObject, key_prefix: str) -> SObjectDef:
     has_master = any(f.is_master_detail for f in obj.fields.values())
-    sobject = _standard(
+    sobject = new_sobject(
         obj.name, key_prefix, obj.plural_label or obj.name, [], owner=not has_master, custom=True
     )
     sobject.label = obj.label or obj.name
     auto = obj.name_field_type == "AutoNumber"
     sobject.add(
-        _f(
+        new_field(
             "Name",
             "string",
             f"{sobject.label} Name",
@@ -727,10 +387,10 @@ def custom_object_def(obj: CustomObject, key_prefix: str) -> SObjectDef:
 class OrgSchema:
     """Every sObject the org knows, looked up case-insensitively."""
 
-    def __init__(self) -> None:
+    def __init__(self, baseline: Iterable[SObjectDef] = ()) -> None:
         self._objects: dict[str, SObjectDef] = {}
         self._lock = threading.RLock()
-        for obj in standard_objects():
+        for obj in baseline:
             self.put(obj)
 
     def put(self, obj: SObjectDef) -> None:

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tier1_sync.localorg.baseline import standard_objects
 from tier1_sync.localorg.errors import SalesforceError, fls_denied, not_found, required_missing
 from tier1_sync.localorg.faults import Faults
 from tier1_sync.localorg.formula import FormulaUnsupported, parse_formula, to_sql
 from tier1_sync.localorg.ids import ORG_ID, IdFactory, looks_like_id, to_18
+from tier1_sync.localorg.permission_rows import has_rows, write_permission_rows
 from tier1_sync.localorg.schema import FieldDef, OrgSchema, SObjectDef
 from tier1_sync.localorg.values import format_datetime, from_storage, to_storage
 from tier1_sync.metadata.source import PermissionSet
@@ -76,7 +78,7 @@ class Store:
         self.lock = threading.RLock()
         self.clock = Clock()
         self.faults = Faults()
-        self.schema = OrgSchema()
+        self.schema = OrgSchema(standard_objects())
         self.ids = IdFactory()
         self._in_transaction = False
         self._rule_cache: dict[
@@ -88,6 +90,7 @@ class Store:
             for obj in self.schema.all():
                 self.ensure_table(obj)
             self._seed()
+            self._backfill_permission_rows()
 
     # --- set-up -------------------------------------------------------------------------
 
@@ -279,16 +282,18 @@ class Store:
             now = format_datetime(self.clock.now())
             admin = self.admin_user_id()
             if existing:
+                set_id = str(existing[0])
                 self.db.execute(
                     'UPDATE "PermissionSet" SET Label = ?, Description = ?, LastModifiedDate = ? '
                     "WHERE Id = ?",
-                    (perm_set.label, perm_set.description[:255], now, existing[0]),
+                    (perm_set.label, perm_set.description[:255], now, set_id),
                 )
             else:
+                set_id = self.ids.new("0PS")
                 self._insert_row(
                     "PermissionSet",
                     {
-                        "Id": self.ids.new("0PS"),
+                        "Id": set_id,
                         "Name": perm_set.name,
                         "Label": perm_set.label,
                         "Description": perm_set.description[:255],
@@ -301,6 +306,34 @@ class Store:
                         "IsDeleted": 0,
                     },
                 )
+            self._write_permission_rows(perm_set, set_id)
+
+    def _write_permission_rows(self, perm_set: PermissionSet, set_id: str) -> None:
+        now = format_datetime(self.clock.now())
+        admin = self.admin_user_id()
+        system = {
+            "CreatedDate": now,
+            "LastModifiedDate": now,
+            "SystemModstamp": now,
+            "CreatedById": admin,
+            "LastModifiedById": admin,
+            "IsDeleted": 0,
+        }
+        write_permission_rows(self.db, perm_set, set_id, self.ids.new, system)
+
+    def _backfill_permission_rows(self) -> None:
+        """Data folders from before FieldPermissions/ObjectPermissions existed get their rows."""
+        written = False
+        for data in self.kv_all("permissionset").values():
+            perm_set = PermissionSet.model_validate(data)
+            row = self.db.execute(
+                'SELECT Id FROM "PermissionSet" WHERE Name = ?', (perm_set.name,)
+            ).fetchone()
+            if row and not has_rows(self.db, str(row[0])):
+                self._write_permission_rows(perm_set, str(row[0]))
+                written = True
+        if written:
+            self._save_id_counter()
 
     def user_context(self, user_id: str) -> UserContext:
         with self.lock:

@@ -1,13 +1,31 @@
-"""Permission set assignment by username and permission set name."""
+"""Tier 1 roles and their permission sets; assignment by username and permission set name."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from simple_salesforce.api import Salesforce
 from simple_salesforce.format import format_soql
 
 from tier1_sync.errors import ConfigError
+
+
+class RoleName(StrEnum):
+    ae = "ae"
+    csm = "csm"
+    cs_lead = "cs-lead"
+    revops = "revops"
+    integration = "integration"
+
+
+PERMISSION_SETS = {
+    RoleName.ae: "Tier1_AE",
+    RoleName.csm: "Tier1_CSM",
+    RoleName.cs_lead: "Tier1_CS_Lead",
+    RoleName.revops: "Tier1_RevOps",
+    RoleName.integration: "Tier1_Integration",
+}
 
 
 def _one_id(sf: Salesforce, soql: str, missing: str, hint: str) -> str:

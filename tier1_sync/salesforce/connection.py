@@ -24,6 +24,11 @@ from tier1_sync.errors import ConfigError, JobFailed
 LOGIN_DOMAINS = {"https://login.salesforce.com": "login", "https://test.salesforce.com": "test"}
 
 
+class LoginRefused(ConfigError):
+    """Salesforce said no to the login itself (a configuration error; `tier1 doctor` reports
+    it as its failed first check)."""
+
+
 @dataclass
 class Connection:
     """A logged-in client and what the CLI may say about it (never the token)."""
@@ -79,7 +84,7 @@ def connect(name: str, settings: Settings, env: Mapping[str, str] | None = None)
     try:
         return _LOGINS[config.auth](name, config, environment)
     except SalesforceAuthenticationFailed as exc:
-        raise ConfigError(
+        raise LoginRefused(
             f"Salesforce refused the {config.auth} login of org '{name}': {exc.code}.",
             hint="Check the connected app, the user's pre-authorisation and the variables.",
         ) from None

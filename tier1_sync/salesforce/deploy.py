@@ -47,35 +47,94 @@ class DeployResult(BaseModel):
     seconds: float = 0.0
 
 
+class FailureTable(BaseModel):
+    """Why a deploy failed, as rows: the CLI draws it with Rich, CumulusCI logs it as text."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    hint: str | None = None
+
+    def as_text(self) -> str:
+        widths = [
+            max(len(cell) for cell in column)
+            for column in zip(self.columns, *self.rows, strict=True)
+        ]
+        lines = [self.title]
+        for cells in (self.columns, *self.rows):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip())
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
+
+
+def failure_table(result: DeployResult) -> FailureTable | None:
+    """The type conflicts that stopped the preflight, or the components the org refused."""
+    if result.success:
+        return None
+    if result.conflicts:
+        return FailureTable(
+            title="Fields that exist in the org with another type (nothing deployed)",
+            columns=["Field", "In the org", "In force-app"],
+            rows=[[c.field, c.in_org, c.in_force_app] for c in result.conflicts],
+            hint="Rename our field or retire the org's before deploying.",
+        )
+    return FailureTable(
+        title=f"Deploy {result.status}: {len(result.failures)} component failure(s)",
+        columns=["File", "Type", "Problem"],
+        rows=[[f.file or "-", f.type or "-", f.problem or "-"] for f in result.failures],
+    )
+
+
 def _expected_describe_type(field: CustomField) -> str:
     return DESCRIBE_TYPES.get(field.type, field.type.lower())
 
 
-def preflight(connection: Connection, source: SourceProject) -> list[TypeConflict]:
-    """Fields that exist in the org under the same API name with a different type."""
-    conflicts: list[TypeConflict] = []
+class SchemaDiff(BaseModel):
+    """How the org's objects and fields differ from force-app's."""
+
+    missing_objects: list[str] = Field(default_factory=list)
+    missing_fields: list[str] = Field(default_factory=list)  # on objects the org has
+    conflicts: list[TypeConflict] = Field(default_factory=list)
+
+    @property
+    def matches(self) -> bool:
+        return not (self.missing_objects or self.missing_fields or self.conflicts)
+
+
+def compare_schema(connection: Connection, source: SourceProject) -> SchemaDiff:
+    """Describe each force-app object in the org: what is missing, what has another type."""
+    diff = SchemaDiff()
     for obj in source.objects.values():
         try:
             described = cast(dict[str, Any], connection.sf.restful(f"sobjects/{obj.name}/describe"))
         except SalesforceResourceNotFound:
-            continue  # a new custom object: nothing to clash with
+            diff.missing_objects.append(obj.name)
+            continue
         in_org = {f["name"].lower(): f for f in described.get("fields", [])}
         for field in obj.fields.values():
             existing = in_org.get(field.name.lower())
             if existing is None:
+                diff.missing_fields.append(field.full_name)
                 continue
             expected = _expected_describe_type(field)
             if field.formula is not None:
                 continue  # a formula's describe type is its return type
             if existing["type"] != expected:
-                conflicts.append(
+                diff.conflicts.append(
                     TypeConflict(
                         field=field.full_name,
                         in_org=f"{existing['type']} ({_size(existing)})",
                         in_force_app=f"{field.type_label()} ({expected})",
                     )
                 )
-    return conflicts
+    return diff
+
+
+def preflight(connection: Connection, source: SourceProject) -> list[TypeConflict]:
+    """Fields that exist in the org under the same API name with a different type (a new
+    object or field has nothing to clash with)."""
+    return compare_schema(connection, source).conflicts
 
 
 def _size(described: dict[str, Any]) -> str:

@@ -64,10 +64,10 @@ class SyncJob:
             rows_read=data.rows_read,
             rejected=data.rejected,
             max_reject_pct=self.settings.max_reject_pct,
+            source_api_calls=data.api_calls,
         )
-        report.reject_pct = (
-            round(100 * len(data.rejected) / data.rows_read, 2) if data.rows_read else 0.0
-        )
+        report.reject_pct = round(data.reject_pct(), 2)
+        report.notes.extend(data.warnings)
         try:
             self._run(data, report, dry_run=dry_run, verify_only=verify_only)
         except ApiLimitReached as exc:  # while reading: nothing was written yet
@@ -89,7 +89,7 @@ class SyncJob:
         if report.reject_pct > self.settings.max_reject_pct:
             report.status = "Failed"
             report.notes.append(
-                f"{len(data.rejected)} of {data.rows_read} input rows were rejected "
+                f"{data.rejected_rows()} of {data.rows_read} input rows were rejected "
                 f"({report.reject_pct}% > max_reject_pct {self.settings.max_reject_pct}%): "
                 "nothing was written. Fix the rows listed under 'rejected' and re-run."
             )

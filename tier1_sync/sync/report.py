@@ -51,7 +51,8 @@ class RunReport(BaseModel):
     failures: list[WriteFailure] = Field(default_factory=list)
     sample_changes: list[SampleChange] = Field(default_factory=list)
     drift: list[SampleChange] = Field(default_factory=list)
-    api_calls: int = 0
+    api_calls: int = 0  # HTTP requests to the Salesforce org
+    source_api_calls: int = 0  # HTTP requests to the CS platform
     api_usage: str | None = None
     stopped: str | None = None
     notes: list[str] = Field(default_factory=list)
