@@ -13,7 +13,12 @@ from simple_salesforce.format import format_soql
 pytest.importorskip("cumulusci", reason="install the extra: pip install tier1-sync[cci]")
 
 from cumulusci.core.config import BaseProjectConfig, UniversalConfig
-from cumulusci.core.exceptions import CumulusCIUsageError, DeploymentException, TaskOptionsError
+from cumulusci.core.exceptions import (
+    CumulusCIFailure,
+    CumulusCIUsageError,
+    DeploymentException,
+    TaskOptionsError,
+)
 from cumulusci.core.flowrunner import FlowCoordinator
 from cumulusci.core.keychain import BaseProjectKeychain
 from cumulusci.core.utils import merge_config
@@ -21,8 +26,13 @@ from cumulusci.tasks.salesforce import BaseSalesforceApiTask
 from cumulusci.tasks.salesforce.tests.util import create_task
 from cumulusci.tests.util import DummyKeychain, DummyOrgConfig
 
-from tests.localorg.helpers import query
-from tier1_sync.cumulusci.tasks import Tier1AssignRoles, Tier1Deploy, task_options_from
+from tests.localorg.helpers import collection, query
+from tier1_sync.cumulusci.tasks import (
+    Tier1AssignRoles,
+    Tier1Deploy,
+    Tier1SyncRun,
+    task_options_from,
+)
 from tier1_sync.localorg.server import RunningOrg
 
 pytestmark = pytest.mark.cci
@@ -248,3 +258,47 @@ def test_the_dev_org_flow_deploys_assigns_and_loads_the_portfolio(
     assert rolled_up["total"] == open_items["totalSize"] > 0
     tasks = query(sf, "SELECT COUNT() FROM Task WHERE ActivityDate = LAST_N_DAYS:60")
     assert tasks["totalSize"] >= 150
+
+
+def test_sync_run_task_runs_the_same_job_as_the_cli(
+    make: Make, local_org: RunningOrg, project_dir: Path, tmp_path: Path
+) -> None:
+    make(Tier1Deploy)()
+    collection(
+        local_org.client(),
+        "POST",
+        {
+            "records": [
+                {
+                    "attributes": {"type": "Account"},
+                    "Name": f"Customer {n}",
+                    "CS_Platform_Account_Id__c": f"CS-{n:06d}",
+                }
+                for n in range(101, 151)
+            ]
+        },
+    )
+    report = tmp_path / "run.json"
+    task = make(
+        Tier1SyncRun, source="file", path=str(project_dir / "samples/cs-export"), report=str(report)
+    )
+    task()
+    assert task.return_values["status"] == "Succeeded"
+    assert task.return_values["accounts_matched"] == 50
+    assert report.is_file()
+    dry = make(
+        Tier1SyncRun, source="file", path=str(project_dir / "samples/cs-export"), dry_run="True"
+    )
+    dry()
+    assert dry.return_values["status"] == "Dry Run"
+    written = sum(o["created"] + o["updated"] for o in dry.return_values["objects"].values())
+    assert written == 0
+
+
+def test_sync_run_task_fails_like_the_cli_on_bad_input(
+    make: Make, local_org: RunningOrg, project_dir: Path
+) -> None:
+    make(Tier1Deploy)()
+    task = make(Tier1SyncRun, source="file", path=str(project_dir / "samples/cs-export-bad"))
+    with pytest.raises(CumulusCIFailure, match="The sync ended Failed"):
+        task()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -13,11 +12,9 @@ from tier1_sync.cli.options import ConfigOption, JsonOption, OrgOption, ProjectD
 from tier1_sync.cli.output import console, print_json
 from tier1_sync.config import load_settings
 from tier1_sync.project import find_project_dir
-from tier1_sync.salesforce.client import OrgClient
 from tier1_sync.salesforce.connection import connect
-from tier1_sync.sources.base import SourceOptions, load_connector
-from tier1_sync.sync.job import SyncJob
 from tier1_sync.sync.report import RunReport, write_report
+from tier1_sync.sync.run import run_sync
 
 SHOWN_ROWS = 10
 
@@ -48,15 +45,10 @@ def sync(
     """Run the sync: read the CS platform, match accounts, write only the changes, report."""
     folder = project_dir or find_project_dir()
     settings = load_settings(config, folder)
-    connector = load_connector(
-        source,
-        SourceOptions(path=path, settings=settings.sources.get(source, {}), env=dict(os.environ)),
-    )
-    data = connector.read()
     connection = connect(org, settings)
-    client = OrgClient(connection.sf, budget_share=settings.sync.api_budget_share)
-    job = SyncJob(client=client, org=org, settings=settings.sync)
-    result = job.run(data, dry_run=dry_run, verify_only=verify_only)
+    result = run_sync(
+        connection, settings, source, path=path, dry_run=dry_run, verify_only=verify_only
+    )
     failed_rows = write_report(result, report) if report else None
     if as_json:
         print_json(result)

@@ -27,10 +27,13 @@ from cumulusci.core.utils import process_bool_arg, process_list_arg
 from cumulusci.tasks.salesforce import BaseSalesforceApiTask
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from tier1_sync.config import load_settings
 from tier1_sync.errors import ConfigError, Tier1Error
 from tier1_sync.salesforce.assign import PERMISSION_SETS, RoleName, assign_permission_set
 from tier1_sync.salesforce.connection import Connection
 from tier1_sync.salesforce.deploy import DeployResult, deploy, failure_table
+from tier1_sync.sync.report import write_report
+from tier1_sync.sync.run import run_sync
 
 # Options every CumulusCI task accepts; they are CumulusCI's, not ours.
 CCI_SPECIAL_OPTIONS = frozenset({"debug_before", "debug_after", "no_prompt"})
@@ -223,3 +226,54 @@ class Tier1AssignRoles(Tier1Task[AssignRolesOptions]):
                     {"username": user, "permission_set": permission_set, "created": created}
                 )
         self.return_values = {"assignments": assignments}
+
+
+class SyncRunOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(description="The CS platform source: file, vitally, planhat, ...")
+    path: Path | None = Field(default=None, description="For source file: the export folder.")
+    dry_run: CciBool = Field(default=False, description="Show what would change; write nothing.")
+    verify_only: CciBool = Field(
+        default=False, description="Compare Panel 2 with the CS platform; fail on drift."
+    )
+    report: Path | None = Field(
+        default=None, description="Write the JSON run report here (failed_rows.csv beside it)."
+    )
+    project_dir: Path | None = Field(
+        default=None, description="The folder holding tier1.toml (default: the project root)."
+    )
+
+
+class Tier1SyncRun(Tier1Task[SyncRunOptions]):
+    """Runs the sync as `tier1 sync` does: CS platform → match → plan → write → report.
+
+    Settings come from the project's tier1.toml; secrets from the environment. Fails the
+    task (as `tier1 sync` exits 1) when the run fails or shows drift. Return values: the
+    run report as a dict.
+    """
+
+    task_docs = inspect.cleandoc(__doc__ or "")
+    options_model = SyncRunOptions
+
+    def _run_tier1(self) -> None:
+        folder = self._project_dir(self.parsed.project_dir)
+        settings = load_settings(None, folder)
+        report = run_sync(
+            self.connection,
+            settings,
+            self.parsed.source,
+            path=self.parsed.path,
+            dry_run=self.parsed.dry_run,
+            verify_only=self.parsed.verify_only,
+        )
+        if self.parsed.report is not None:
+            write_report(report, self.parsed.report)
+        self.return_values = report.model_dump(mode="json")
+        self.logger.info(
+            f"{report.status}: {report.records_written} records written, "
+            f"{report.records_failed} failed, {len(report.rejected)} input rows rejected, "
+            f"{report.api_calls} API calls."
+        )
+        if report.exit_code:
+            raise CumulusCIFailure(f"The sync ended {report.status}: " + "; ".join(report.notes))
