@@ -6,8 +6,10 @@ import json
 import shutil
 from pathlib import Path
 
+from simple_salesforce.format import format_soql
+
 from tests.cli.helpers import tier1
-from tests.localorg.helpers import query
+from tests.localorg.helpers import create, query
 from tier1_sync.localorg.schema import field_from_metadata
 from tier1_sync.localorg.server import RunningOrg
 from tier1_sync.metadata.source import CustomField
@@ -30,6 +32,19 @@ def test_deploy_then_the_model_is_in_the_org(
         r["Name"] for r in query(local_org.client(), "SELECT Name FROM PermissionSet")["records"]
     }
     assert {"Tier1_AE", "Tier1_Integration"} <= names
+
+
+def test_a_second_deploy_succeeds_as_a_no_op(
+    local_org: RunningOrg, state_file: Path, project_dir: Path
+) -> None:
+    assert tier1(state_file, "deploy", "--org", "local", cwd=project_dir).returncode == 0
+    sf = local_org.client()
+    account = create(sf, "Account", {"Name": "Keeps its data", "ARR__c": 120000})
+    again = tier1(state_file, "deploy", "--org", "local", "--json", cwd=project_dir)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["success"] is True
+    soql = format_soql("SELECT ARR__c FROM Account WHERE Id = {}", account)
+    assert query(sf, soql)["records"][0]["ARR__c"] == 120000
 
 
 def test_check_only_changes_nothing(
