@@ -11,38 +11,24 @@ customer-initiated contact, so last_customer_contact comes only from a configure
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-import requests
 from pydantic import Field
 
 from tier1_sync.errors import JobFailed
-from tier1_sync.sources.api import Problems, count_at, environment, read_stream
-from tier1_sync.sources.base import (
-    HealthRecord,
-    RejectedRow,
-    SourceData,
-    SourceOptions,
-    UsageRecord,
+from tier1_sync.sources.api import (
+    ApiSource,
+    Problems,
+    count_at,
+    score_of_ten,
+    text_at,
+    updated_on,
+    usage_record,
 )
-from tier1_sync.sources.http import (
-    ApiClient,
-    HttpSettings,
-    TokenAuth,
-    load_settings,
-    token_from_env,
-)
-from tier1_sync.sources.values import (
-    BadValue,
-    lookup,
-    parse_account_id,
-    parse_key,
-    parse_score,
-    utc_date,
-)
+from tier1_sync.sources.base import HealthRecord, RejectedRow, UsageRecord
+from tier1_sync.sources.http import ApiClient, HttpSettings
+from tier1_sync.sources.values import BadValue, lookup, parse_account_id, utc_date
 
 PLATFORM = "Planhat"
 SOURCE = "planhat"
@@ -96,19 +82,6 @@ def pages(client: ApiClient, settings: PlanhatSettings) -> Iterator[list[Any]]:
         offset += settings.page_size
 
 
-def _text(raw: Mapping[str, Any], field: str, problems: Problems, missing: str) -> str | None:
-    value = lookup(raw, field)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if missing:
-            problems.add(field, missing)
-        return None
-    try:
-        return parse_key(field, value)
-    except BadValue as exc:
-        problems.add(field, str(exc))
-        return None
-
-
 def map_account(
     raw: Any, settings: PlanhatSettings | None = None, position: int = 0
 ) -> HealthRecord | RejectedRow:
@@ -119,25 +92,16 @@ def map_account(
         problems.add("", "the company is not a JSON object")
         return problems.rejected()
     key_field = settings.account_key_field
-    key = _text(raw, key_field, problems, f"the company has no {key_field}")
+    key = text_at(problems, raw, key_field, f"the company has no {key_field}")
     sf_field = settings.salesforce_id_field
-    sf_id = _text(raw, sf_field, problems, "") if sf_field else None
+    sf_id = text_at(problems, raw, sf_field) if sf_field else None
     if sf_id is not None:
         try:
             sf_id = parse_account_id(sf_field, sf_id)
         except BadValue as exc:
             problems.add(sf_field, str(exc))
-    score: tuple[int, float] | None = None
-    if raw.get("h") is None:
-        problems.add("h", "the company has no health score h")
-    else:
-        try:
-            score = parse_score("h", raw["h"], top=10)
-        except BadValue as exc:
-            problems.add("h", str(exc))
-    as_of = utc_date(raw.get("updatedAt"))
-    if as_of is None:
-        problems.add("updatedAt", f"updatedAt {raw.get('updatedAt')!r} is not an ISO 8601 time")
+    score = score_of_ten(problems, raw, "h", "the company has no health score h")
+    as_of = updated_on(problems, raw)
     if problems.found or key is None or score is None or as_of is None:
         return problems.rejected()
     contact_field = settings.last_customer_contact_field
@@ -168,60 +132,31 @@ def map_usage(
     if not isinstance(raw, Mapping):
         return None  # map_account reports it
     problems = Problems(STREAM, position, raw, _kept(settings))
-    key = _text(raw, settings.account_key_field, Problems(STREAM, position, {}, ()), "")
+    key = text_at(Problems(STREAM, position, {}, ()), raw, settings.account_key_field)
     as_of = utc_date(raw.get("updatedAt"))
     seats_path = f"custom.{settings.seats_key}"
     seats = count_at(problems, seats_path, _inner(raw, "custom", settings.seats_key))
     active_path = f"usage.{settings.active_users_key}"
     active = count_at(problems, active_path, _inner(raw, "usage", settings.active_users_key))
-    if problems.found:
-        return problems.rejected()
-    if key is None or as_of is None or (seats is None and active is None):
-        return None
-    return UsageRecord(
-        account_key=key,
-        as_of=as_of,
-        module=settings.usage_module,
-        licensed_seats=seats,
-        active_users=active,
-        origin=f"{STREAM}:{position}",
+    return usage_record(
+        problems, key=key, as_of=as_of, module=settings.usage_module, seats=seats, active=active
     )
 
 
-class PlanhatSource:
+class PlanhatSource(ApiSource[PlanhatSettings]):
     """Reads health and usage from Planhat (`--source planhat`)."""
 
     name = SOURCE
+    platform = PLATFORM
+    token_env = TOKEN_ENV
+    auth_scheme = "Bearer"
+    settings_model = PlanhatSettings
 
-    def __init__(
-        self,
-        options: SourceOptions,
-        *,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
-        self.settings = load_settings(PlanhatSettings, options.settings, SOURCE)
-        token = token_from_env(environment(options), TOKEN_ENV, PLATFORM)
-        self.client = ApiClient(
-            PLATFORM,
-            SOURCE,
-            self.settings,
-            TokenAuth("Bearer", token),
-            TOKEN_ENV,
-            session=session,
-            sleep=sleep,
-            jitter=jitter,
-        )
+    def pages(self) -> Iterator[list[Any]]:
+        return pages(self.client, self.settings)
 
-    def __repr__(self) -> str:
-        return f"PlanhatSource({self.client!r})"
+    def map_account(self, raw: Any, position: int) -> HealthRecord | RejectedRow:
+        return map_account(raw, self.settings, position)
 
-    def read(self) -> SourceData:
-        return read_stream(
-            PLATFORM,
-            self.client,
-            pages(self.client, self.settings),
-            lambda raw, position: map_account(raw, self.settings, position),
-            lambda raw, position: map_usage(raw, self.settings, position),
-        )
+    def map_usage(self, raw: Any, position: int) -> UsageRecord | RejectedRow | None:
+        return map_usage(raw, self.settings, position)

@@ -10,31 +10,25 @@ record per account for `usage_module`.
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
-import requests
 from pydantic import Field, field_validator
 
 from tier1_sync.errors import JobFailed
-from tier1_sync.sources.api import Problems, count_at, environment, first_account_id, read_stream
-from tier1_sync.sources.base import (
-    HealthRecord,
-    RejectedRow,
-    SourceData,
-    SourceOptions,
-    UsageRecord,
+from tier1_sync.sources.api import (
+    ApiSource,
+    Problems,
+    count_at,
+    first_account_id,
+    score_of_ten,
+    text_at,
+    updated_on,
+    usage_record,
 )
-from tier1_sync.sources.http import (
-    ApiClient,
-    HttpSettings,
-    TokenAuth,
-    load_settings,
-    token_from_env,
-)
-from tier1_sync.sources.values import BadValue, lookup, parse_key, parse_score, utc_date
+from tier1_sync.sources.base import HealthRecord, RejectedRow, UsageRecord
+from tier1_sync.sources.http import ApiClient, HttpSettings
+from tier1_sync.sources.values import lookup, utc_date
 
 PLATFORM = "Vitally"
 SOURCE = "vitally"
@@ -94,15 +88,8 @@ def pages(client: ApiClient, settings: VitallySettings) -> Iterator[list[Any]]:
 
 
 def _key(raw: Mapping[str, Any], settings: VitallySettings, problems: Problems) -> str | None:
-    value = lookup(raw, settings.account_key_path)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        problems.add(settings.account_key_path, f"the account has no {settings.account_key_path}")
-        return None
-    try:
-        return parse_key(settings.account_key_path, value)
-    except BadValue as exc:
-        problems.add(settings.account_key_path, str(exc))
-        return None
+    path = settings.account_key_path
+    return text_at(problems, raw, path, f"the account has no {path}")
 
 
 def map_account(
@@ -115,17 +102,9 @@ def map_account(
         problems.add("", "the account is not a JSON object")
         return problems.rejected()
     key = _key(raw, settings, problems)
-    score: tuple[int, float] | None = None
-    if raw.get("healthScore") is None:
-        problems.add("healthScore", "the account has no healthScore (not scored in Vitally yet)")
-    else:
-        try:
-            score = parse_score("healthScore", raw["healthScore"], top=10)
-        except BadValue as exc:
-            problems.add("healthScore", str(exc))
-    as_of = utc_date(raw.get("updatedAt"))
-    if as_of is None:
-        problems.add("updatedAt", f"updatedAt {raw.get('updatedAt')!r} is not an ISO 8601 time")
+    missing = "the account has no healthScore (not scored in Vitally yet)"
+    score = score_of_ten(problems, raw, "healthScore", missing)
+    as_of = updated_on(problems, raw)
     if problems.found or key is None or score is None or as_of is None:
         return problems.rejected()
     return HealthRecord(
@@ -156,54 +135,25 @@ def map_usage(
     if lookup(raw, active_path) is None:
         active_path = "usersCount"
     active = count_at(problems, active_path, lookup(raw, active_path))
-    if problems.found:
-        return problems.rejected()
-    if key is None or as_of is None or (seats is None and active is None):
-        return None
-    return UsageRecord(
-        account_key=key,
-        as_of=as_of,
-        module=settings.usage_module,
-        licensed_seats=seats,
-        active_users=active,
-        origin=f"{STREAM}:{position}",
+    return usage_record(
+        problems, key=key, as_of=as_of, module=settings.usage_module, seats=seats, active=active
     )
 
 
-class VitallySource:
+class VitallySource(ApiSource[VitallySettings]):
     """Reads health and usage from Vitally (`--source vitally`)."""
 
     name = SOURCE
+    platform = PLATFORM
+    token_env = TOKEN_ENV
+    auth_scheme = "Basic"
+    settings_model = VitallySettings
 
-    def __init__(
-        self,
-        options: SourceOptions,
-        *,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
-    ) -> None:
-        self.settings = load_settings(VitallySettings, options.settings, SOURCE)
-        token = token_from_env(environment(options), TOKEN_ENV, PLATFORM)
-        self.client = ApiClient(
-            PLATFORM,
-            SOURCE,
-            self.settings,
-            TokenAuth("Basic", token),
-            TOKEN_ENV,
-            session=session,
-            sleep=sleep,
-            jitter=jitter,
-        )
+    def pages(self) -> Iterator[list[Any]]:
+        return pages(self.client, self.settings)
 
-    def __repr__(self) -> str:
-        return f"VitallySource({self.client!r})"
+    def map_account(self, raw: Any, position: int) -> HealthRecord | RejectedRow:
+        return map_account(raw, self.settings, position)
 
-    def read(self) -> SourceData:
-        return read_stream(
-            PLATFORM,
-            self.client,
-            pages(self.client, self.settings),
-            lambda raw, position: map_account(raw, self.settings, position),
-            lambda raw, position: map_usage(raw, self.settings, position),
-        )
+    def map_usage(self, raw: Any, position: int) -> UsageRecord | RejectedRow | None:
+        return map_usage(raw, self.settings, position)
