@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tier1_sync.errors import ConfigError
+from tier1_sync.rules.settings import RuleSettings
 from tier1_sync.sync.settings import SyncSettings
 
 CONFIG_FILE = "tier1.toml"
@@ -58,6 +59,7 @@ class Settings(BaseModel):
 
     orgs: dict[str, OrgConfig] = Field(default_factory=dict)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    rules: RuleSettings = Field(default_factory=RuleSettings)
     sources: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="[sources.NAME]: settings each connector validates"
     )

@@ -31,6 +31,7 @@ from tier1_sync.cumulusci.tasks import (
     Tier1AssignRoles,
     Tier1Deploy,
     Tier1SyncRun,
+    Tier1Tier,
     task_options_from,
 )
 from tier1_sync.localorg.server import RunningOrg
@@ -302,3 +303,27 @@ def test_sync_run_task_fails_like_the_cli_on_bad_input(
     task = make(Tier1SyncRun, source="file", path=str(project_dir / "samples/cs-export-bad"))
     with pytest.raises(CumulusCIFailure, match="The sync ended Failed"):
         task()
+
+
+def test_tier_task_designates_like_the_cli(make: Make, local_org: RunningOrg) -> None:
+    make(Tier1Deploy)()
+    collection(
+        local_org.client(),
+        "POST",
+        {
+            "records": [
+                {"attributes": {"type": "Account"}, "Name": f"Customer {n}", "ARR__c": n * 1000}
+                for n in range(1, 11)
+            ]
+        },
+    )
+    dry = make(Tier1Tier, dry_run="True")
+    dry()
+    assert dry.return_values["status"] == "Dry Run"
+    changes = dry.return_values["tiering"]["changes"]
+    entering = {c["name"] for c in changes if c["change"] == "enters"}
+    assert entering == {"Customer 10", "Customer 9"}
+    applied = make(Tier1Tier)
+    applied()
+    tier1 = query(local_org.client(), "SELECT Name FROM Account WHERE Tier1__c = true")
+    assert {r["Name"] for r in tier1["records"]} == {"Customer 10", "Customer 9"}

@@ -12,6 +12,7 @@ from tier1_sync.cli import doctor as doctor_command
 from tier1_sync.cli import local_org as local_org_command
 from tier1_sync.cli import model as model_command
 from tier1_sync.cli import sync as sync_command
+from tier1_sync.cli import tier as tier_command
 from tier1_sync.cli.output import err_console
 from tier1_sync.errors import Tier1Error
 
@@ -49,6 +50,7 @@ app.command("deploy")(deploy_command.deploy)
 app.command("assign")(deploy_command.assign)
 app.command("doctor")(doctor_command.doctor)
 app.command("sync")(sync_command.sync)
+app.command("tier")(tier_command.tier)
 app.add_typer(local_org_command.app, name="local-org")
 
 

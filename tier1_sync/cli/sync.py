@@ -101,6 +101,7 @@ def render(result: RunReport, report: Path | None, failed_rows: Path | None) -> 
                 _show(change.new),
             )
         console.print(table)
+    _rules(result)
     _rows(
         f"Rejected input rows ({len(result.rejected)})",
         [f"{r.file}:{r.line or '-'} {r.field or ''}: {r.reason}" for r in result.rejected],
@@ -119,6 +120,23 @@ def render(result: RunReport, report: Path | None, failed_rows: Path | None) -> 
         console.print(
             f"Report: {report}" + (f" · failed rows: {failed_rows}" if failed_rows else "")
         )
+
+
+def _rules(result: RunReport) -> None:
+    """Tier 1 in one line, then what the rules raised, cleared and requested."""
+    tiering = result.tiering
+    if tiering is not None:
+        moves = f"{len(tiering.entering)} entering, {len(tiering.leaving)} leaving"
+        console.print(
+            f"Tier 1: {tiering.tier1} of {tiering.accounts} accounts ({tiering.share_pct}%) · "
+            + (moves if tiering.applied else f"not applied ({moves} refused)"),
+            highlight=False,
+        )
+    planned = " (planned, not written)" if result.dry_run else ""
+    _rows(
+        f"Flags, signals and override requests ({len(result.rule_events)}){planned}",
+        [f"{e.kind}: {e.account or e.account_id} · {e.detail}" for e in result.rule_events],
+    )
 
 
 def _show(value: object) -> str:

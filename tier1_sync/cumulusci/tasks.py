@@ -30,10 +30,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from tier1_sync.config import load_settings
 from tier1_sync.errors import ConfigError, Tier1Error
 from tier1_sync.salesforce.assign import PERMISSION_SETS, RoleName, assign_permission_set
+from tier1_sync.salesforce.client import OrgClient
 from tier1_sync.salesforce.connection import Connection
 from tier1_sync.salesforce.deploy import DeployResult, deploy, failure_table
 from tier1_sync.sync.report import write_report
 from tier1_sync.sync.run import run_sync
+from tier1_sync.sync.tier import run_tiering
 
 # Options every CumulusCI task accepts; they are CumulusCI's, not ours.
 CCI_SPECIAL_OPTIONS = frozenset({"debug_before", "debug_after", "no_prompt"})
@@ -277,3 +279,51 @@ class Tier1SyncRun(Tier1Task[SyncRunOptions]):
         )
         if report.exit_code:
             raise CumulusCIFailure(f"The sync ended {report.status}: " + "; ".join(report.notes))
+
+
+class TierOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dry_run: CciBool = Field(
+        default=False, description="List who would enter and leave Tier 1, and why."
+    )
+    force: CciBool = Field(default=False, description="Apply even above the Tier 1 cap.")
+    project_dir: Path | None = Field(
+        default=None, description="The folder holding tier1.toml (default: the project root)."
+    )
+
+
+class Tier1Tier(Tier1Task[TierOptions]):
+    """Designates Tier 1 as `tier1 tier` does: top ARR share, strategic designations,
+    approved unexpired risk overrides; refuses above the cap unless `force`. Return values:
+    the tiering report as a dict.
+    """
+
+    task_docs = inspect.cleandoc(__doc__ or "")
+    options_model = TierOptions
+
+    def _run_tier1(self) -> None:
+        settings = load_settings(None, self._project_dir(self.parsed.project_dir))
+        client = OrgClient(self.connection.sf, budget_share=settings.sync.api_budget_share)
+        report = run_tiering(
+            client,
+            self.connection.name,
+            settings.rules,
+            settings.sync,
+            dry_run=self.parsed.dry_run,
+            force=self.parsed.force,
+        )
+        self.return_values = report.model_dump(mode="json")
+        summary = report.tiering
+        if summary is not None:
+            self.logger.info(
+                f"{report.status}: Tier 1 is {summary.tier1} of {summary.accounts} accounts "
+                f"({summary.share_pct}%); {len(summary.entering)} entering, "
+                f"{len(summary.leaving)} leaving."
+            )
+        for note in report.notes:
+            self.logger.info(note)
+        if report.exit_code:
+            raise CumulusCIFailure(
+                f"Tier 1 designation ended {report.status}: " + "; ".join(report.notes)
+            )

@@ -1,4 +1,8 @@
-"""The whole scheduled job: source → match → read → plan → (dry run | verify | write) → report."""
+"""The whole scheduled job: source → match → read → plan → (dry run | verify | write) → report.
+
+The plan: health and usage from the source, then the rules (tiering → engagement timeline →
+flags and signals, tier1_sync/sync/rule_steps.py). --verify-only compares Panel 2 only.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tier1_sync.model.ownership import load_ownership
+from tier1_sync.rules.settings import RuleSettings
 from tier1_sync.salesforce.client import ApiLimitReached, OrgClient
 from tier1_sync.sources.base import SourceData
 from tier1_sync.sync.apply import apply_plan
@@ -21,6 +26,7 @@ from tier1_sync.sync.report import (
     sample_changes,
     sync_run_record,
 )
+from tier1_sync.sync.rule_steps import plan_rules
 from tier1_sync.sync.settings import SyncSettings
 from tier1_sync.sync.state import OrgState, read_state
 
@@ -48,6 +54,8 @@ class SyncJob:
     settings: SyncSettings
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     extra_steps: list[PlanStep] = field(default_factory=list)
+    # SPEC §4 rules after the health step (None: health and usage only).
+    rules: RuleSettings | None = field(default_factory=RuleSettings)
 
     def run(
         self, data: SourceData, *, dry_run: bool = False, verify_only: bool = False
@@ -107,6 +115,10 @@ class SyncJob:
         plan = SyncPlan()
         plan_health(plan, data, match, state, self.settings, self.now)
         plan_usage(plan, data, match, state)
+        if self.rules is not None and not verify_only:
+            outcome = plan_rules(self.client, plan, data, match, state, self.rules, self.now)
+            report.tiering, report.rule_events = outcome.tiering, outcome.events
+            report.notes.extend(outcome.notes)
         for step in self.extra_steps:
             step(plan, data, state, self.now)
         guard_owned(plan, load_ownership())

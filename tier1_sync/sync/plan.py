@@ -8,9 +8,10 @@ not written. `guard_owned` refuses any write to a field the sync does not own.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from tier1_sync.errors import JobFailed
 from tier1_sync.model.ownership import Ownership
@@ -37,11 +38,25 @@ class RecordWrite(BaseModel):
     label: str = ""  # for people: the CS account key, the flag title, ...
 
 
+@dataclass
+class _Planned:
+    """Everything a record was planned with, so a later step can merge into its write."""
+
+    desired: dict[str, Any]
+    current: dict[str, Any] | None
+    create_only: dict[str, Any]
+    touch: dict[str, Any]
+    parent_id: str | None
+    label: str
+    write: RecordWrite | None
+
+
 class ObjectPlan(BaseModel):
     sobject: str
     key_field: str
     writes: list[RecordWrite] = Field(default_factory=list)
     unchanged: int = 0
+    _planned: dict[str, _Planned] = PrivateAttr(default_factory=dict)  # by key, lower case
 
     @property
     def creates(self) -> int:
@@ -61,6 +76,12 @@ class SyncPlan(BaseModel):
     @property
     def total_writes(self) -> int:
         return sum(len(p.writes) for p in self.objects.values())
+
+    def desired(self, sobject: str, key: str) -> dict[str, Any]:
+        """The values planned for a record so far (empty if it was not planned)."""
+        object_plan = self.objects.get(sobject)
+        planned = None if object_plan is None else object_plan._planned.get(key.lower())
+        return {} if planned is None else dict(planned.desired)
 
 
 def canonical(value: Any) -> Any:
@@ -111,11 +132,60 @@ def plan_record(
 
     `create_only` values go only into creates (e.g. the master-detail Account__c);
     `touch` values ride along with any write (e.g. Tier1_Last_Synced__c).
+    Planning the same record again (the health step, then tiering, then the engagement
+    timeline) merges into its one write: the later step's value wins field by field, so a
+    record is never written twice in one run.
     """
     object_plan = plan.object(sobject, key_field)
+    slot = key.lower()
+    earlier = object_plan._planned.get(slot)
+    if earlier is not None:
+        desired = {**earlier.desired, **desired}
+        if earlier.current is not None:
+            current = {**(current or {}), **earlier.current}
+        create_only = {**earlier.create_only, **(create_only or {})}
+        touch = {**earlier.touch, **(touch or {})}
+        parent_id = earlier.parent_id or parent_id
+        label = earlier.label or label
+        if earlier.write is None:
+            object_plan.unchanged -= 1
+    write = _write_for(
+        sobject, key_field, key, desired, current, parent_id, label, create_only, touch
+    )
+    object_plan._planned[slot] = _Planned(
+        desired=desired,
+        current=current,
+        create_only=create_only or {},
+        touch=touch or {},
+        parent_id=parent_id,
+        label=label,
+        write=write,
+    )
+    previous = earlier.write if earlier is not None else None
+    if write is None:
+        object_plan.unchanged += 1
+        if previous is not None:
+            object_plan.writes.remove(previous)
+    elif previous is not None:
+        object_plan.writes[object_plan.writes.index(previous)] = write
+    else:
+        object_plan.writes.append(write)
+    return write
+
+
+def _write_for(
+    sobject: str,
+    key_field: str,
+    key: str,
+    desired: dict[str, Any],
+    current: dict[str, Any] | None,
+    parent_id: str | None,
+    label: str,
+    create_only: dict[str, Any] | None,
+    touch: dict[str, Any] | None,
+) -> RecordWrite | None:
     changes = diff(current, desired)
     if not changes:
-        object_plan.unchanged += 1
         return None
     action: Action = "create" if current is None else "update"
     values = {c.field: jsonable(desired[c.field]) for c in changes}
@@ -130,7 +200,7 @@ def plan_record(
                 new=jsonable(value),
             )
         )
-    write = RecordWrite(
+    return RecordWrite(
         sobject=sobject,
         key_field=key_field,
         key=key,
@@ -140,8 +210,6 @@ def plan_record(
         parent_id=parent_id,
         label=label,
     )
-    object_plan.writes.append(write)
-    return write
 
 
 def guard_owned(plan: SyncPlan, ownership: Ownership) -> None:

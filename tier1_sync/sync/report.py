@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from tier1_sync.rules.tiering import TierSummary
 from tier1_sync.sources.base import RejectedRow
 from tier1_sync.sync.apply import ObjectResult, WriteFailure
 from tier1_sync.sync.match import Unmatched
@@ -28,6 +29,21 @@ class SampleChange(BaseModel):
     field: str
     old: Any = None
     new: Any = None
+
+
+RuleEventKind = Literal[
+    "flag raised", "flag cleared", "flag condition back", "signal raised", "override requested"
+]
+
+
+class RuleEvent(BaseModel):
+    """Something a rule did (or, in a dry run, would do) to one account."""
+
+    kind: RuleEventKind
+    account_id: str
+    account: str = ""  # the Account's name
+    key: str | None = None  # Flag_Key__c / Signal_Key__c
+    detail: str = ""  # the flag's or signal's title, or why
 
 
 class RunReport(BaseModel):
@@ -56,6 +72,8 @@ class RunReport(BaseModel):
     api_usage: str | None = None
     stopped: str | None = None
     notes: list[str] = Field(default_factory=list)
+    tiering: TierSummary | None = None  # what designation did, or why it did not apply
+    rule_events: list[RuleEvent] = Field(default_factory=list)
 
     @property
     def records_written(self) -> int:
@@ -158,9 +176,11 @@ def summary_json(report: RunReport) -> str:
     text = json.dumps(data, separators=(",", ":"))
     if len(text) <= REPORT_FIELD_LIMIT:
         return text
-    for key in ("rejected", "failures", "unmatched", "ambiguous"):
+    for key in ("rejected", "failures", "unmatched", "ambiguous", "rule_events"):
         data[key] = data[key][:20]
         data["notes"] = [*data["notes"], f"{key} trimmed to 20 entries for Report__c"]
+    if data.get("tiering"):
+        data["tiering"]["changes"] = data["tiering"]["changes"][:20]
     return json.dumps(data, separators=(",", ":"))[:REPORT_FIELD_LIMIT]
 
 

@@ -35,5 +35,5 @@ def run_sync(
     )
     data = connector.read()
     client = OrgClient(connection.sf, budget_share=settings.sync.api_budget_share)
-    job = SyncJob(client=client, org=connection.name, settings=settings.sync)
+    job = SyncJob(client=client, org=connection.name, settings=settings.sync, rules=settings.rules)
     return job.run(data, dry_run=dry_run, verify_only=verify_only)
