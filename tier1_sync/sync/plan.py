@@ -7,11 +7,10 @@ not written. `guard_owned` refuses any write to a field the sync does not own.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel, Field, PrivateAttr
+from typing import Any, Literal, NamedTuple
 
 from tier1_sync.errors import JobFailed
 from tier1_sync.model.ownership import Ownership
@@ -21,61 +20,74 @@ Action = Literal["create", "update"]
 _ALWAYS_WRITABLE = {"Name"}
 
 
-class FieldChange(BaseModel):
+class FieldChange(NamedTuple):
+    """One field's old and new value (a tuple: plans hold millions of them at 100k accounts)."""
+
     field: str
     old: Any = None
     new: Any = None
 
 
-class RecordWrite(BaseModel):
+@dataclass(slots=True)
+class RecordWrite:
     sobject: str
     key_field: str  # "Id" (update by id) or the external id field (upsert)
     key: str
     values: dict[str, Any]
-    changes: list[FieldChange] = Field(default_factory=list)
     action: Action
+    changes: list[FieldChange] = dataclasses.field(default_factory=list)
     parent_id: str | None = None  # the Account, to sort children and limit lock contention
     label: str = ""  # for people: the CS account key, the flag title, ...
 
 
-@dataclass
+@dataclass(slots=True)
 class _Planned:
     """Everything a record was planned with, so a later step can merge into its write."""
 
     desired: dict[str, Any]
     current: dict[str, Any] | None
-    create_only: dict[str, Any]
-    touch: dict[str, Any]
+    create_only: dict[str, Any] | None
+    touch: dict[str, Any] | None
     parent_id: str | None
     label: str
     write: RecordWrite | None
 
 
-class ObjectPlan(BaseModel):
+@dataclass(slots=True)
+class ObjectPlan:
     sobject: str
     key_field: str
-    writes: list[RecordWrite] = Field(default_factory=list)
     unchanged: int = 0
-    _planned: dict[str, _Planned] = PrivateAttr(default_factory=dict)  # by key, lower case
+    _writes: dict[str, RecordWrite] = dataclasses.field(default_factory=dict)  # by key, lower case
+    _planned: dict[str, _Planned] = dataclasses.field(default_factory=dict)  # by key, lower case
+
+    @property
+    def writes(self) -> list[RecordWrite]:
+        """The writes in planning order (a merge keeps a record's first position)."""
+        return list(self._writes.values())
 
     @property
     def creates(self) -> int:
-        return sum(1 for w in self.writes if w.action == "create")
+        return sum(1 for w in self._writes.values() if w.action == "create")
 
     @property
     def updates(self) -> int:
-        return sum(1 for w in self.writes if w.action == "update")
+        return sum(1 for w in self._writes.values() if w.action == "update")
 
 
-class SyncPlan(BaseModel):
-    objects: dict[str, ObjectPlan] = Field(default_factory=dict)
+@dataclass(slots=True)
+class SyncPlan:
+    objects: dict[str, ObjectPlan] = dataclasses.field(default_factory=dict)
 
     def object(self, sobject: str, key_field: str) -> ObjectPlan:
-        return self.objects.setdefault(sobject, ObjectPlan(sobject=sobject, key_field=key_field))
+        found = self.objects.get(sobject)
+        if found is None:
+            found = self.objects[sobject] = ObjectPlan(sobject=sobject, key_field=key_field)
+        return found
 
     @property
     def total_writes(self) -> int:
-        return sum(len(p.writes) for p in self.objects.values())
+        return sum(len(p._writes) for p in self.objects.values())
 
     def desired(self, sobject: str, key: str) -> dict[str, Any]:
         """The values planned for a record so far (empty if it was not planned)."""
@@ -143,8 +155,8 @@ def plan_record(
         desired = {**earlier.desired, **desired}
         if earlier.current is not None:
             current = {**(current or {}), **earlier.current}
-        create_only = {**earlier.create_only, **(create_only or {})}
-        touch = {**earlier.touch, **(touch or {})}
+        create_only = {**(earlier.create_only or {}), **(create_only or {})}
+        touch = {**(earlier.touch or {}), **(touch or {})}
         parent_id = earlier.parent_id or parent_id
         label = earlier.label or label
         if earlier.write is None:
@@ -155,21 +167,17 @@ def plan_record(
     object_plan._planned[slot] = _Planned(
         desired=desired,
         current=current,
-        create_only=create_only or {},
-        touch=touch or {},
+        create_only=create_only,
+        touch=touch,
         parent_id=parent_id,
         label=label,
         write=write,
     )
-    previous = earlier.write if earlier is not None else None
     if write is None:
         object_plan.unchanged += 1
-        if previous is not None:
-            object_plan.writes.remove(previous)
-    elif previous is not None:
-        object_plan.writes[object_plan.writes.index(previous)] = write
+        object_plan._writes.pop(slot, None)
     else:
-        object_plan.writes.append(write)
+        object_plan._writes[slot] = write
     return write
 
 
