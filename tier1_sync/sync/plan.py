@@ -33,18 +33,40 @@ class RecordWrite:
     sobject: str
     key_field: str  # "Id" (update by id) or the external id field (upsert)
     key: str
-    values: dict[str, Any]
+    values: dict[str, Any]  # what is sent: the changed fields, create-only and touch values
     action: Action
-    changes: list[FieldChange] = dataclasses.field(default_factory=list)
+    current: dict[str, Any] | None = None  # what the org holds (shared, not copied)
+    create_only: tuple[str, ...] = ()  # fields sent only because this is a create
     parent_id: str | None = None  # the Account, to sort children and limit lock contention
     label: str = ""  # for people: the CS account key, the flag title, ...
+
+    @property
+    def changes(self) -> list[FieldChange]:
+        """Field changes old → new, worked out when asked (a plan holds 100,000s of writes)."""
+        current = self.current
+        return [
+            FieldChange(field, None if current is None else jsonable(current.get(field)), new)
+            for field, new in self.values.items()
+            if field not in self.create_only
+        ]
+
+    def desired(self, touch: dict[str, Any] | None) -> dict[str, Any]:
+        """The values this write was planned with, less create-only and touch values."""
+        return {
+            field: value
+            for field, value in self.values.items()
+            if field not in self.create_only and field not in (touch or {})
+        }
 
 
 @dataclass(slots=True)
 class _Planned:
-    """Everything a record was planned with, so a later step can merge into its write."""
+    """Everything a record was planned with, so a later step can merge into its write.
 
-    desired: dict[str, Any]
+    What it wanted is its write's values (fields equal to what the org holds need no
+    remembering: a merge compares with `current` again).
+    """
+
     current: dict[str, Any] | None
     create_only: dict[str, Any] | None
     touch: dict[str, Any] | None
@@ -93,7 +115,9 @@ class SyncPlan:
         """The values planned for a record so far (empty if it was not planned)."""
         object_plan = self.objects.get(sobject)
         planned = None if object_plan is None else object_plan._planned.get(key.lower())
-        return {} if planned is None else dict(planned.desired)
+        if planned is None or planned.write is None:
+            return {}
+        return planned.write.desired(planned.touch)
 
 
 def canonical(value: Any) -> Any:
@@ -152,7 +176,8 @@ def plan_record(
     slot = key.lower()
     earlier = object_plan._planned.get(slot)
     if earlier is not None:
-        desired = {**earlier.desired, **desired}
+        if earlier.write is not None:
+            desired = {**earlier.write.desired(earlier.touch), **desired}
         if earlier.current is not None:
             current = {**(current or {}), **earlier.current}
         create_only = {**(earlier.create_only or {}), **(create_only or {})}
@@ -165,7 +190,6 @@ def plan_record(
         sobject, key_field, key, desired, current, parent_id, label, create_only, touch
     )
     object_plan._planned[slot] = _Planned(
-        desired=desired,
         current=current,
         create_only=create_only,
         touch=touch,
@@ -192,29 +216,24 @@ def _write_for(
     create_only: dict[str, Any] | None,
     touch: dict[str, Any] | None,
 ) -> RecordWrite | None:
-    changes = diff(current, desired)
-    if not changes:
+    values = {c.field: c.new for c in diff(current, desired)}
+    if not values:
         return None
     action: Action = "create" if current is None else "update"
-    values = {c.field: jsonable(desired[c.field]) for c in changes}
+    fixed: tuple[str, ...] = ()
     if action == "create" and create_only:
-        values.update({k: jsonable(v) for k, v in create_only.items()})
+        fixed = tuple(name for name in create_only if name not in values)
+        values.update({name: jsonable(create_only[name]) for name in fixed})
     for name, value in (touch or {}).items():
         values[name] = jsonable(value)
-        changes.append(
-            FieldChange(
-                field=name,
-                old=None if current is None else jsonable(current.get(name)),
-                new=jsonable(value),
-            )
-        )
     return RecordWrite(
         sobject=sobject,
         key_field=key_field,
         key=key,
         values=values,
-        changes=changes,
         action=action,
+        current=current,
+        create_only=fixed,
         parent_id=parent_id,
         label=label,
     )
