@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,41 +35,36 @@ def ready(local_org: RunningOrg, state_file: Path, project_dir: Path) -> Path:
     return state_file
 
 
-def test_sync_the_sample_export_then_a_no_op_rerun(
-    local_org: RunningOrg, ready: Path, project_dir: Path, tmp_path: Path
-) -> None:
-    report_path = tmp_path / "reports" / "run.json"
-    first = tier1(
-        ready,
+def sync_file(
+    state: Path, project_dir: Path, folder: str, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """`tier1 sync --org local --source file --path FOLDER [OPTIONS]` in the project folder."""
+    return tier1(
+        state,
         "sync",
         "--org",
         "local",
         "--source",
         "file",
         "--path",
-        "samples/cs-export",
-        "--report",
-        str(report_path),
+        folder,
+        *options,
         cwd=project_dir,
     )
+
+
+def test_sync_the_sample_export_then_a_no_op_rerun(
+    local_org: RunningOrg, ready: Path, project_dir: Path, tmp_path: Path
+) -> None:
+    report_path = tmp_path / "reports" / "run.json"
+    first = sync_file(ready, project_dir, "samples/cs-export", "--report", str(report_path))
     assert first.returncode == 0, first.stdout + first.stderr
     assert "Succeeded" in first.stdout
     report = json.loads(report_path.read_text())
     assert report["accounts_matched"] == 50
     assert report["objects"]["Account"]["updated"] == 50
     assert (report_path.parent / "failed_rows.csv").is_file()
-    second = tier1(
-        ready,
-        "sync",
-        "--org",
-        "local",
-        "--source",
-        "file",
-        "--path",
-        "samples/cs-export",
-        "--json",
-        cwd=project_dir,
-    )
+    second = sync_file(ready, project_dir, "samples/cs-export", "--json")
     rerun = json.loads(second.stdout)
     assert sum(o["created"] + o["updated"] for o in rerun["objects"].values()) == 0
     runs = query(local_org.client(), "SELECT COUNT() FROM Sync_Run__c")["totalSize"]
@@ -78,18 +74,7 @@ def test_sync_the_sample_export_then_a_no_op_rerun(
 def test_dry_run_shows_changes_and_writes_nothing(
     local_org: RunningOrg, ready: Path, project_dir: Path
 ) -> None:
-    result = tier1(
-        ready,
-        "sync",
-        "--org",
-        "local",
-        "--source",
-        "file",
-        "--path",
-        "samples/cs-export",
-        "--dry-run",
-        cwd=project_dir,
-    )
+    result = sync_file(ready, project_dir, "samples/cs-export", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "Would create" in result.stdout
     assert "Health_Score__c" in result.stdout
@@ -103,19 +88,7 @@ def test_bad_rows_are_reported_with_lines_and_fail_the_run(
     ready: Path, project_dir: Path, tmp_path: Path
 ) -> None:
     report_path = tmp_path / "run.json"
-    result = tier1(
-        ready,
-        "sync",
-        "--org",
-        "local",
-        "--source",
-        "file",
-        "--path",
-        "samples/cs-export-bad",
-        "--report",
-        str(report_path),
-        cwd=project_dir,
-    )
+    result = sync_file(ready, project_dir, "samples/cs-export-bad", "--report", str(report_path))
     assert result.returncode == 1
     assert "health.csv:4 health_score: health_score 140 is outside 0-100" in result.stdout
     with (tmp_path / "failed_rows.csv").open() as handle:
@@ -124,9 +97,7 @@ def test_bad_rows_are_reported_with_lines_and_fail_the_run(
 
 
 def test_a_missing_folder_is_a_configuration_error(ready: Path, project_dir: Path) -> None:
-    result = tier1(
-        ready, "sync", "--org", "local", "--source", "file", "--path", "nowhere", cwd=project_dir
-    )
+    result = sync_file(ready, project_dir, "nowhere")
     assert result.returncode == 2
     assert "nowhere" in result.stderr
 
@@ -134,9 +105,8 @@ def test_a_missing_folder_is_a_configuration_error(ready: Path, project_dir: Pat
 def test_verify_only_exits_1_on_drift(
     local_org: RunningOrg, ready: Path, project_dir: Path
 ) -> None:
-    args = ("sync", "--org", "local", "--source", "file", "--path", "samples/cs-export")
-    assert tier1(ready, *args, cwd=project_dir).returncode == 0
-    assert tier1(ready, *args, "--verify-only", cwd=project_dir).returncode == 0
+    assert sync_file(ready, project_dir, "samples/cs-export").returncode == 0
+    assert sync_file(ready, project_dir, "samples/cs-export", "--verify-only").returncode == 0
     sf = local_org.client()
     account = query(sf, "SELECT Id FROM Account WHERE CS_Platform_Account_Id__c = 'CS-000101'")
     collection(
@@ -152,6 +122,6 @@ def test_verify_only_exits_1_on_drift(
             ]
         },
     )
-    drift = tier1(ready, *args, "--verify-only", cwd=project_dir)
+    drift = sync_file(ready, project_dir, "samples/cs-export", "--verify-only")
     assert drift.returncode == 1
     assert "Drift" in drift.stdout
