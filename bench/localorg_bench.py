@@ -30,7 +30,6 @@ from typing import Any, cast
 
 from simple_salesforce.api import Salesforce
 
-from tier1_sync.localorg.schema import field_from_metadata
 from tier1_sync.localorg.server import RunningOrg, start_in_thread
 from tier1_sync.metadata.source import CustomField
 
@@ -39,22 +38,17 @@ INDUSTRIES = ["Energy", "Technology", "Retail", "Banking"]
 
 
 def add_external_id(running: RunningOrg) -> None:
-    store = running.org.store
-    account = store.schema.get("Account").model_copy(deep=True)
-    account.add(
-        field_from_metadata(
-            CustomField(
-                object="Account",
-                name="Ext_Id__c",
-                label="Ext Id",
-                type="Text",
-                length=80,
-                external_id=True,
-                unique=True,
-            )
+    running.org.add_field(
+        CustomField(
+            object="Account",
+            name="Ext_Id__c",
+            label="Ext Id",
+            type="Text",
+            length=80,
+            external_id=True,
+            unique=True,
         )
     )
-    store.deploy_object(account)
 
 
 def row(key: str, number: int, label: str) -> dict[str, str]:

@@ -10,7 +10,6 @@ from simple_salesforce.format import format_soql
 
 from tests.cli.helpers import tier1
 from tests.localorg.helpers import create, query
-from tier1_sync.localorg.schema import field_from_metadata
 from tier1_sync.localorg.server import RunningOrg
 from tier1_sync.metadata.source import CustomField
 
@@ -59,16 +58,11 @@ def test_check_only_changes_nothing(
 def test_a_field_with_another_type_stops_the_deploy_before_it_starts(
     local_org: RunningOrg, state_file: Path, project_dir: Path
 ) -> None:
-    store = local_org.org.store
-    account = store.schema.get("Account")
-    account.add(
-        field_from_metadata(
-            CustomField(
-                object="Account", name="Health_Score__c", label="Health", type="Text", length=20
-            )
+    local_org.org.add_field(
+        CustomField(
+            object="Account", name="Health_Score__c", label="Health", type="Text", length=20
         )
     )
-    store.deploy_object(account)
     result = tier1(state_file, "deploy", "--org", "local", cwd=project_dir)
     assert result.returncode == 1
     assert "Account.Health_Score__c" in result.stderr

@@ -12,7 +12,6 @@ import requests
 from simple_salesforce.api import Salesforce
 
 from tests.localorg.helpers import query
-from tier1_sync.localorg.schema import field_from_metadata
 from tier1_sync.localorg.server import RunningOrg
 from tier1_sync.metadata.source import CustomField
 
@@ -87,22 +86,17 @@ def error_of(response: requests.Response) -> dict[str, Any]:
 
 def add_external_id(running: RunningOrg) -> None:
     """Account.Ext_Id__c: Text(80), External ID, Unique."""
-    store = running.org.store
-    account = store.schema.get("Account").model_copy(deep=True)
-    account.add(
-        field_from_metadata(
-            CustomField(
-                object="Account",
-                name="Ext_Id__c",
-                label="Ext Id",
-                type="Text",
-                length=80,
-                external_id=True,
-                unique=True,
-            )
+    running.org.add_field(
+        CustomField(
+            object="Account",
+            name="Ext_Id__c",
+            label="Ext Id",
+            type="Text",
+            length=80,
+            external_id=True,
+            unique=True,
         )
     )
-    store.deploy_object(account)
 
 
 def count(sf: Salesforce, soql: str = "SELECT COUNT() FROM Account") -> int:

@@ -11,7 +11,6 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 from simple_salesforce.format import format_soql
 
 from tests.localorg.helpers import collection, create, error_body, query
-from tier1_sync.localorg.schema import field_from_metadata
 from tier1_sync.localorg.server import RunningOrg
 from tier1_sync.metadata.source import CustomField, PicklistValue
 
@@ -19,21 +18,16 @@ from tier1_sync.metadata.source import CustomField, PicklistValue
 @pytest.fixture
 def seeded(local_org: RunningOrg, sf: Salesforce) -> dict[str, str]:
     """Three accounts, contacts on two of them, tasks with dates around today."""
-    store = local_org.org.store
-    account = store.schema.get("Account")
-    account.add(
-        field_from_metadata(
-            CustomField(
-                object="Account",
-                name="Criteria__c",
-                label="Criteria",
-                type="MultiselectPicklist",
-                restricted=True,
-                values=[PicklistValue(name=v, label=v) for v in ("A", "B", "C")],
-            )
+    local_org.org.add_field(
+        CustomField(
+            object="Account",
+            name="Criteria__c",
+            label="Criteria",
+            type="MultiselectPicklist",
+            restricted=True,
+            values=[PicklistValue(name=v, label=v) for v in ("A", "B", "C")],
         )
     )
-    store.deploy_object(account)
     ids = {
         "acme": create(
             sf,

@@ -22,7 +22,6 @@ from tests.localorg.helpers import (
     rest,
     update,
 )
-from tier1_sync.localorg.schema import field_from_metadata
 from tier1_sync.localorg.server import RunningOrg, connect
 from tier1_sync.metadata.source import CustomField
 
@@ -143,21 +142,16 @@ def test_query_pages_with_next_records_url(sf: Salesforce) -> None:
 def test_upsert_by_external_id_creates_updates_and_answers_300_on_several(
     local_org: RunningOrg, sf: Salesforce
 ) -> None:
-    store = local_org.org.store
-    account = store.schema.get("Account")
-    account.add(
-        field_from_metadata(
-            CustomField(
-                object="Account",
-                name="Legacy_Key__c",
-                label="Legacy Key",
-                type="Text",
-                length=40,
-                external_id=True,
-            )
+    local_org.org.add_field(
+        CustomField(
+            object="Account",
+            name="Legacy_Key__c",
+            label="Legacy Key",
+            type="Text",
+            length=40,
+            external_id=True,
         )
     )
-    store.deploy_object(account)
     created = rest(sf, "sobjects/Account/Legacy_Key__c/K-1", "PATCH", json={"Name": "One"})
     assert created["created"] is True
     updated = rest(sf, "sobjects/Account/Legacy_Key__c/K-1", "PATCH", json={"Name": "Uno"})

@@ -10,8 +10,9 @@ from typing import Any
 from tier1_sync.localorg.errors import SalesforceError
 from tier1_sync.localorg.ids import ORG_ID
 from tier1_sync.localorg.query import QueryEngine
-from tier1_sync.localorg.schema import SObjectDef
+from tier1_sync.localorg.schema import SObjectDef, field_from_metadata
 from tier1_sync.localorg.store import Store, UserContext
+from tier1_sync.metadata.source import CustomField
 
 API_VERSIONS = ("59.0", "60.0", "61.0", "62.0", "63.0")
 LATEST_API_VERSION = API_VERSIONS[-1]
@@ -61,6 +62,12 @@ class LocalOrg:
         token = self.store.issue_token(self.store.admin_user_id(), new_access_token())
         self.store.kv_put("org", "admin_token", token)
         return token
+
+    def add_field(self, field: CustomField) -> None:
+        """Add one custom field to an object without a Metadata API deploy (tests, benches)."""
+        obj = self.store.schema.get(field.object).model_copy(deep=True)
+        obj.add(field_from_metadata(field))
+        self.store.deploy_object(obj)
 
     def token_for(self, user_id: str) -> str:
         """A new access token for a user (tests log in as AE, CSM, integration user, ...)."""
