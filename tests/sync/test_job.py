@@ -333,3 +333,49 @@ def test_bulk_api_above_the_threshold(org: RunningOrg) -> None:
     assert written(report)["Health_Snapshot__c"] == (60, 0)
     again = run(org, source(), settings={"bulk_threshold": 20})
     assert sum(c + u for c, u in written(again).values()) == 0
+
+
+def test_accounts_planned_a_chunk_at_a_time_write_the_same(org: RunningOrg) -> None:
+    report = run(org, source(), settings={"chunk_accounts": 7})
+    assert report.status == "Succeeded", report.notes
+    assert written(report) == {
+        "Account": (0, 30),
+        "Health_Snapshot__c": (60, 0),
+        "Usage_Snapshot__c": (30, 0),
+    }
+    changes = {f"CS-{i:04d}": (80, 75) for i in range(1, ACCOUNTS + 1)}
+    changes["CS-0029"] = (80, 20)
+    again = run(org, source(changes), settings={"chunk_accounts": 7})
+    assert written(again) == {
+        "Account": (0, 1),
+        "Health_Snapshot__c": (0, 1),
+        "Usage_Snapshot__c": (0, 0),
+    }
+    assert again.objects["Health_Snapshot__c"].unchanged == 59
+
+
+def test_bulk_jobs_split_by_file_size_and_report_failed_rows_with_labels(
+    org: RunningOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tier1_sync.sync.apply.BULK_FILE_BYTES", 1_000)
+    org.org.faults.lock_rows(["CS-0003|2026-12-01"])
+    jobs: list[str] = []
+    original = OrgClient.bulk_ingest
+
+    def counted(self: OrgClient, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        info = original(self, *args, **kwargs)
+        jobs.append(str(info["object"]))
+        return info
+
+    monkeypatch.setattr(OrgClient, "bulk_ingest", counted)
+    report = run(org, source(), settings={"bulk_threshold": 20})
+    assert jobs.count("Health_Snapshot__c") > 1, "60 rows of ~100 bytes: several 1 kB files"
+    assert written(report)["Health_Snapshot__c"] == (59, 0)
+    assert [(f.key, f.label, f.error_code) for f in report.failures] == [
+        ("CS-0003|2026-12-01", "CS-0003", "UNABLE_TO_LOCK_ROW")
+    ]
+    assert report.status == "Partial"
+    org.org.faults.clear()
+    again = run(org, source(), settings={"bulk_threshold": 20})
+    assert written(again)["Health_Snapshot__c"] == (1, 0)
+    assert count(org.client(), "Health_Snapshot__c") == 60

@@ -11,16 +11,22 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
-from typing import Any, cast
+from pathlib import Path
+from typing import Any, Literal, cast
+from urllib.parse import quote
 
 import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
+from simple_salesforce.util import call_salesforce
 
 from tier1_sync.errors import JobFailed
 
 COLLECTION_SIZE = 200
+BULK_DONE = {"JobComplete", "Failed", "Aborted"}
+BulkResults = Literal["successfulResults", "failedResults", "unprocessedrecords"]
 
 
 class ApiLimitReached(JobFailed):
@@ -82,6 +88,8 @@ class OrgClient:
     budget_share: float = 0.9  # stop before using more than this share of the daily allocation
     calls: int = 0  # HTTP requests to the org, retries and Bulk API calls included
     retries: int = 0
+    bulk_first_wait: float = 0.5  # seconds before a Bulk job's first status check
+    bulk_max_wait: float = 10.0  # ... doubling up to this between checks
 
     def __post_init__(self) -> None:
         self.sf.session.hooks["response"].append(self._count_call)
@@ -166,8 +174,75 @@ class OrgClient:
         return str(cast(dict[str, Any], result)["id"])
 
     def upsert_one(self, sobject: str, key_field: str, key: str, record: dict[str, Any]) -> str:
-        from urllib.parse import quote
-
         path = f"sobjects/{sobject}/{key_field}/{quote(key, safe='')}"
         result = self._call(lambda: self.sf.restful(path, method="PATCH", json=record))
         return str(cast(dict[str, Any], result)["id"])
+
+    # --- Bulk API 2.0 ingest -------------------------------------------------------------
+
+    def _bulk(self, method: str, path: str, content_type: str, **kwargs: Any) -> requests.Response:
+        url = f"{self.sf.bulk2_url}ingest{path}"
+        headers = {**self.sf.headers, "Content-Type": content_type, "Accept": "application/json"}
+        return cast(
+            requests.Response,
+            self._call(lambda: call_salesforce(url, method, self.sf.session, headers, **kwargs)),
+        )
+
+    def bulk_ingest(
+        self,
+        sobject: str,
+        operation: Literal["update", "upsert"],
+        csv_path: Path,
+        external_id_field: str | None = None,
+    ) -> dict[str, Any]:
+        """One Bulk API 2.0 ingest job: create, upload the CSV file (streamed), close, wait.
+
+        Returns the finished job's info. A job Salesforce failed or aborted is a JobFailed.
+        Status checks start after `bulk_first_wait` seconds and back off to `bulk_max_wait`.
+        """
+        spec: dict[str, Any] = {
+            "object": sobject,
+            "operation": operation,
+            "contentType": "CSV",
+            "columnDelimiter": "COMMA",
+            "lineEnding": "LF",
+        }
+        if external_id_field:
+            spec["externalIdFieldName"] = external_id_field
+        job = self._bulk("POST", "", "application/json", json=spec).json()
+        job_id = str(job["id"])
+
+        def upload() -> requests.Response:
+            with csv_path.open("rb") as data:
+                return call_salesforce(
+                    f"{self.sf.bulk2_url}ingest/{job_id}/batches",
+                    "PUT",
+                    self.sf.session,
+                    {**self.sf.headers, "Content-Type": "text/csv", "Accept": "application/json"},
+                    data=data,
+                )
+
+        self._call(upload)
+        self._bulk("PATCH", f"/{job_id}", "application/json", json={"state": "UploadComplete"})
+        wait = self.bulk_first_wait
+        while True:
+            time.sleep(wait)
+            info = cast(dict[str, Any], self._bulk("GET", f"/{job_id}", "application/json").json())
+            if info.get("state") in BULK_DONE:
+                break
+            wait = min(self.bulk_max_wait, wait * 2)
+        if info["state"] != "JobComplete":
+            raise JobFailed(
+                f"Bulk API 2.0 job {job_id} ({operation} {sobject}) ended {info['state']}: "
+                f"{info.get('errorMessage') or 'no reason given'}",
+                hint="Nothing was written by that job; a re-run tries its rows again.",
+            )
+        return info
+
+    def bulk_results(self, job_id: str, kind: BulkResults, destination: Path) -> Path:
+        """Download one of a finished job's result sets (CSV) to `destination`, streamed."""
+        response = self._bulk("GET", f"/{job_id}/{kind}", "application/json", stream=True)
+        with closing(response), destination.open("wb") as out:
+            for block in response.iter_content(chunk_size=1 << 16):
+                out.write(block)
+        return destination

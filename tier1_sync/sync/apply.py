@@ -1,26 +1,36 @@
 """Write a plan: sObject Collections (200 per call) up to a threshold, Bulk API 2.0 above it.
 
+The writes are read back from the run's spool (sync/spool.py) and sent as they are read
+(Bulk 2.0: as CSV files streamed to the upload), so memory holds one batch, not the plan.
 Per-record results either way. Records that hit UNABLE_TO_LOCK_ROW are tried again in later
 rounds; permanent errors are reported, not retried; the daily API limit stops the run
 cleanly (what was written stays written, and a re-run converges: every write is keyed).
-Children are sorted by parent Account to limit lock contention.
+Children are sorted by parent Account to limit lock contention (the spool keeps that order).
 """
 
 from __future__ import annotations
 
 import csv
-import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
-from simple_salesforce.bulk2 import SFBulk2Type
 
-from tier1_sync.salesforce.client import COLLECTION_SIZE, ApiLimitReached, OrgClient
-from tier1_sync.sync.plan import ObjectPlan, RecordWrite, SyncPlan
+from tier1_sync.salesforce.client import (
+    COLLECTION_SIZE,
+    ApiLimitReached,
+    BulkResults,
+    OrgClient,
+)
+from tier1_sync.sync.plan import RecordWrite
 from tier1_sync.sync.settings import SyncSettings
+from tier1_sync.sync.spool import PlanSpool, SpooledObject
 
 LOCKED = "UNABLE_TO_LOCK_ROW"
 BULK_NULL = "#N/A"
+BULK_FILE_BYTES = 90 * 1024 * 1024  # one job's CSV stays under Bulk API 2.0's 100 MB upload
 
 
 class WriteFailure(BaseModel):
@@ -56,53 +66,62 @@ class ApplyResult(BaseModel):
         return sum(r.failed for r in self.objects.values())
 
 
-def apply_plan(client: OrgClient, plan: SyncPlan, settings: SyncSettings) -> ApplyResult:
+def apply_plan(client: OrgClient, spool: PlanSpool, settings: SyncSettings) -> ApplyResult:
     result = ApplyResult()
-    for sobject, object_plan in plan.objects.items():
-        outcome = ObjectResult(sobject=sobject, unchanged=object_plan.unchanged)
+    for sobject, spooled in spool.objects.items():
+        outcome = ObjectResult(sobject=sobject, unchanged=spooled.unchanged)
         result.objects[sobject] = outcome
         if result.stopped:
-            outcome.not_attempted = len(object_plan.writes)
+            outcome.not_attempted = spooled.writes
             continue
-        writes = sorted(object_plan.writes, key=lambda w: (w.parent_id or "", w.key))
         try:
-            if len(writes) > settings.bulk_threshold:
+            if spooled.writes > settings.bulk_threshold:
                 outcome.via = "bulk"
-                _write_bulk(client, object_plan, writes, outcome, result)
+                _write_bulk(client, spool, spooled, outcome, result)
             else:
-                _write_collections(client, object_plan, writes, outcome, result, settings)
+                _write_collections(client, spool, spooled, outcome, result, settings)
         except ApiLimitReached as exc:
             result.stopped = exc.message
-            done = outcome.created + outcome.updated + outcome.failed
-            outcome.not_attempted = len(writes) - done
+            done = outcome.created + outcome.updated + outcome.failed + outcome.not_attempted
+            outcome.not_attempted += spooled.writes - done
     return result
 
 
-def _payload(object_plan: ObjectPlan, write: RecordWrite) -> dict[str, Any]:
-    record: dict[str, Any] = {"attributes": {"type": object_plan.sobject}}
-    if object_plan.key_field == "Id":
+def _payload(spooled: SpooledObject, write: RecordWrite) -> dict[str, Any]:
+    record: dict[str, Any] = {"attributes": {"type": spooled.sobject}}
+    if spooled.key_field == "Id":
         record["id"] = write.key
     else:
-        record[object_plan.key_field] = write.key
+        record[spooled.key_field] = write.key
     record.update(write.values)
     return record
 
 
+def _batches(writes: Iterable[RecordWrite]) -> Iterator[list[RecordWrite]]:
+    batch: list[RecordWrite] = []
+    for write in writes:
+        batch.append(write)
+        if len(batch) == COLLECTION_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _write_collections(
     client: OrgClient,
-    object_plan: ObjectPlan,
-    writes: list[RecordWrite],
+    spool: PlanSpool,
+    spooled: SpooledObject,
     outcome: ObjectResult,
     result: ApplyResult,
     settings: SyncSettings,
 ) -> None:
-    path = "" if object_plan.key_field == "Id" else f"{object_plan.sobject}/{object_plan.key_field}"
-    pending = writes
+    path = "" if spooled.key_field == "Id" else f"{spooled.sobject}/{spooled.key_field}"
+    pending: Iterable[RecordWrite] = spool.writes(spooled.sobject)
     for round_number in range(settings.lock_retries + 1):
         locked: list[RecordWrite] = []
-        for start in range(0, len(pending), COLLECTION_SIZE):
-            batch = pending[start : start + COLLECTION_SIZE]
-            answers = client.collection("PATCH", [_payload(object_plan, w) for w in batch], path)
+        for batch in _batches(pending):
+            answers = client.collection("PATCH", [_payload(spooled, w) for w in batch], path)
             for write, answer in zip(batch, answers, strict=True):
                 if answer.get("success"):
                     created = bool(answer.get("created", write.action == "create"))
@@ -119,7 +138,7 @@ def _write_collections(
                 outcome.failed += 1
                 result.failures.append(
                     WriteFailure(
-                        sobject=object_plan.sobject,
+                        sobject=spooled.sobject,
                         key=write.key,
                         label=write.label,
                         error_code=code,
@@ -141,54 +160,83 @@ def _bulk_value(value: Any) -> str:
     return str(value)
 
 
+def _bulk_files(spool: PlanSpool, spooled: SpooledObject, folder: Path) -> Iterator[Path]:
+    """The object's writes as CSV files of at most BULK_FILE_BYTES, one per Bulk job."""
+    key_field = spooled.key_field
+    columns = [key_field, *sorted(spooled.fields - {key_field})]
+    writes = iter(spool.writes(spooled.sobject))
+    pending = next(writes, None)
+    part = 0
+    while pending is not None:
+        path = folder / f"{spooled.sobject}-{part}.csv"
+        part += 1
+        with path.open("w", encoding="utf-8", newline="") as out:
+            rows = csv.writer(out, lineterminator="\n")
+            rows.writerow(columns)
+            while pending is not None and out.tell() < BULK_FILE_BYTES:
+                values = pending.values
+                rows.writerow(
+                    [pending.key]
+                    + [_bulk_value(values[c]) if c in values else "" for c in columns[1:]]
+                )
+                pending = next(writes, None)
+        yield path
+
+
 def _write_bulk(
     client: OrgClient,
-    object_plan: ObjectPlan,
-    writes: list[RecordWrite],
+    spool: PlanSpool,
+    spooled: SpooledObject,
     outcome: ObjectResult,
     result: ApplyResult,
 ) -> None:
-    key_field = object_plan.key_field
-    columns = [key_field, *sorted({f for w in writes for f in w.values if f != key_field})]
-    rows = [
-        {
-            column: (
-                w.key
-                if column == key_field
-                else _bulk_value(w.values[column])
-                if column in w.values
-                else ""
-            )
-            for column in columns
-        }
-        for w in writes
-    ]
-    sf = client.sf
-    bulk = SFBulk2Type(object_plan.sobject, sf.bulk2_url, sf.headers, sf.session)
-    if key_field == "Id":
-        jobs = bulk.update(records=rows)
-    else:
-        jobs = bulk.upsert(records=rows, external_id_field=key_field)
-    by_key = {w.key.lower(): w for w in writes}
-    for job in jobs:
-        job_id = str(job["job_id"])
-        for row in csv.DictReader(io.StringIO(bulk.get_successful_records(job_id))):
-            if row.get("sf__Created", "").lower() == "true":
-                outcome.created += 1
+    key_field = spooled.key_field
+    failed: list[WriteFailure] = []
+    with tempfile.TemporaryDirectory(prefix="tier1-bulk-") as tmp:
+        folder = Path(tmp)
+        for upload in _bulk_files(spool, spooled, folder):
+            if key_field == "Id":
+                job = client.bulk_ingest(spooled.sobject, "update", upload)
             else:
-                outcome.updated += 1
-        for row in csv.DictReader(io.StringIO(bulk.get_failed_records(job_id))):
-            code, _, rest = row.get("sf__Error", "").partition(":")
-            write = by_key.get(row.get(key_field, "").lower())
-            outcome.failed += 1
-            result.failures.append(
-                WriteFailure(
-                    sobject=object_plan.sobject,
-                    key=row.get(key_field, ""),
-                    label=write.label if write else "",
-                    error_code=code or "UNKNOWN_EXCEPTION",
-                    message=rest.rsplit(":", 1)[0],
+                job = client.bulk_ingest(spooled.sobject, "upsert", upload, key_field)
+            upload.unlink()
+            job_id = str(job["id"])
+            for row in _rows(client, job_id, "successfulResults", folder):
+                if row.get("sf__Created", "").lower() == "true":
+                    outcome.created += 1
+                else:
+                    outcome.updated += 1
+            for row in _rows(client, job_id, "failedResults", folder):
+                code, _, rest = row.get("sf__Error", "").partition(":")
+                outcome.failed += 1
+                failed.append(
+                    WriteFailure(
+                        sobject=spooled.sobject,
+                        key=row.get(key_field, ""),
+                        error_code=code or "UNKNOWN_EXCEPTION",
+                        message=rest.rsplit(":", 1)[0],
+                    )
                 )
+            outcome.not_attempted += sum(
+                1 for _ in _rows(client, job_id, "unprocessedrecords", folder)
             )
-        unprocessed = list(csv.DictReader(io.StringIO(bulk.get_unprocessed_records(job_id))))
-        outcome.not_attempted += len(unprocessed)
+    if failed:  # the labels (CS account key, flag title) are in the spool, not the results
+        labels = {f.key.lower(): "" for f in failed}
+        for write in spool.writes(spooled.sobject):
+            if write.key.lower() in labels:
+                labels[write.key.lower()] = write.label
+        for failure in failed:
+            failure.label = labels[failure.key.lower()]
+        result.failures.extend(failed)
+
+
+def _rows(
+    client: OrgClient, job_id: str, kind: BulkResults, folder: Path
+) -> Iterator[dict[str, str]]:
+    """A job's result rows, downloaded to a file and read one by one."""
+    path = client.bulk_results(job_id, kind, folder / f"{job_id}-{kind}.csv")
+    try:
+        with path.open(encoding="utf-8", newline="") as rows:
+            yield from csv.DictReader(rows)
+    finally:
+        path.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from tier1_sync.sources.base import HealthRecord, SourceData, UsageRecord
@@ -63,6 +64,25 @@ def score_history(
     return history
 
 
+def latest_health(data: SourceData, match: MatchResult) -> dict[str, HealthRecord]:
+    """Account Id -> the input's newest health record for it."""
+    latest: dict[str, HealthRecord] = {}
+    for record in data.health:
+        account_id = match.account_ids.get(record.account_key)
+        if account_id is None:
+            continue
+        best = latest.get(account_id)
+        if best is None or record.as_of > best.as_of:
+            latest[account_id] = record
+    return latest
+
+
+def shows_newer(current: Mapping[str, Any], record: HealthRecord) -> bool:
+    """The Account already shows health newer than `record` (the sync never goes back)."""
+    shown = current.get("Health_Score_As_Of__c")
+    return bool(shown) and dt.date.fromisoformat(str(shown)[:10]) > record.as_of
+
+
 def change_14d(history: dict[dt.date, int], as_of: dt.date, score: int) -> int | None:
     """Score now minus the score 14 days earlier (the newest snapshot within a week before)."""
     target = as_of - dt.timedelta(days=CHANGE_DAYS)
@@ -81,23 +101,16 @@ def plan_health(
     now: dt.datetime,
 ) -> None:
     """Health snapshots for every matched record; Panel 2 from each account's latest one."""
-    latest: dict[str, HealthRecord] = {}
     for record in data.health:
         account_id = match.account_ids.get(record.account_key)
-        if account_id is None:
-            continue
-        _plan_health_snapshot(plan, record, account_id, data.source, state, settings)
-        best = latest.get(account_id)
-        if best is None or record.as_of > best.as_of:
-            latest[account_id] = record
+        if account_id is not None:
+            _plan_health_snapshot(plan, record, account_id, data.source, state, settings)
+    latest = latest_health(data, match)
     history = score_history(data, state, match)
     for account_id in sorted(latest):
         record = latest[account_id]
         current = state.accounts.get(account_id)
-        if current is None:
-            continue
-        shown = current.get("Health_Score_As_Of__c")
-        if shown and dt.date.fromisoformat(shown) > record.as_of:
+        if current is None or shows_newer(current, record):
             continue  # the org already shows newer health: never go back in time
         desired: dict[str, Any] = {
             "Health_Score__c": record.health_score,

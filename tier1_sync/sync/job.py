@@ -2,33 +2,41 @@
 
 The plan: health and usage from the source, then the rules (tiering → engagement timeline →
 flags and signals, tier1_sync/sync/rule_steps.py). --verify-only compares Panel 2 only.
+After one pass over every Account for what the rules need of all of them, accounts are read
+and planned `chunk_accounts` at a time and each chunk's writes go to the run's spool on
+disk (sync/spool.py); the writes are sent from there. Memory holds the input and one chunk.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+import tempfile
 import time
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from tier1_sync.model.ownership import load_ownership
+from tier1_sync.model.ownership import Ownership, load_ownership
 from tier1_sync.rules.settings import RuleSettings
 from tier1_sync.salesforce.client import ApiLimitReached, OrgClient
-from tier1_sync.sources.base import SourceData
+from tier1_sync.sources.base import HealthRecord, SourceData, UsageRecord
 from tier1_sync.sync.apply import apply_plan
-from tier1_sync.sync.health import plan_health, plan_usage
-from tier1_sync.sync.match import match_accounts
+from tier1_sync.sync.health import latest_health, plan_health, plan_usage
+from tier1_sync.sync.match import MatchResult, chunks, match_accounts
 from tier1_sync.sync.plan import SyncPlan, guard_owned
 from tier1_sync.sync.report import (
     RunReport,
+    SampleChange,
     planned_objects,
     sample_changes,
     sync_run_record,
 )
-from tier1_sync.sync.rule_steps import plan_rules
+from tier1_sync.sync.rule_state import RULE_ACCOUNT_FIELDS
+from tier1_sync.sync.rule_steps import RulesView, plan_chunk_rules, read_rules_view
 from tier1_sync.sync.settings import SyncSettings
-from tier1_sync.sync.state import OrgState, read_state
+from tier1_sync.sync.spool import PlanSpool
+from tier1_sync.sync.state import ACCOUNT_FIELDS, read_state
 
 PANEL_2_FIELDS = (
     "Health_Score__c",
@@ -43,8 +51,44 @@ DRY_RUN_NOTE = (
     "triggers, duplicate rules) cannot be checked without writing."
 )
 
-# A step that adds rule-driven writes to the plan (engagement, tiering, flags, signals).
-PlanStep = Callable[[SyncPlan, SourceData, OrgState, dt.datetime], None]
+# The Account fields a chunk is read with when the rules run: the health step's and the rules'.
+CHUNK_ACCOUNT_FIELDS = tuple(dict.fromkeys(ACCOUNT_FIELDS + RULE_ACCOUNT_FIELDS))
+
+
+@dataclass
+class InputIndex:
+    """The source's records by matched Account Id, so each chunk takes its own."""
+
+    health: dict[str, list[HealthRecord]]
+    usage: dict[str, list[UsageRecord]]
+    since: dt.date | None  # the oldest input date
+
+    @classmethod
+    def of(cls, data: SourceData, match: MatchResult) -> InputIndex:
+        health: dict[str, list[HealthRecord]] = defaultdict(list)
+        usage: dict[str, list[UsageRecord]] = defaultdict(list)
+        for record in data.health:
+            account_id = match.account_ids.get(record.account_key)
+            if account_id is not None:
+                health[account_id].append(record)
+        for used in data.usage:
+            account_id = match.account_ids.get(used.account_key)
+            if account_id is not None:
+                usage[account_id].append(used)
+        dates = [r.as_of for r in data.health] + [u.as_of for u in data.usage]
+        return cls(dict(health), dict(usage), min(dates) if dates else None)
+
+    @property
+    def account_ids(self) -> set[str]:
+        return set(self.health) | set(self.usage)
+
+    def chunk(self, source: str, account_ids: list[str]) -> SourceData:
+        """The records of these accounts, as the source's data (not validated again)."""
+        return SourceData.model_construct(
+            source=source,
+            health=[r for i in account_ids for r in self.health.get(i, ())],
+            usage=[u for i in account_ids for u in self.usage.get(i, ())],
+        )
 
 
 @dataclass
@@ -53,9 +97,9 @@ class SyncJob:
     org: str
     settings: SyncSettings
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    extra_steps: list[PlanStep] = field(default_factory=list)
     # SPEC §4 rules after the health step (None: health and usage only).
     rules: RuleSettings | None = field(default_factory=RuleSettings)
+    _ownership: Ownership = field(default_factory=load_ownership, init=False, repr=False)
 
     def run(
         self, data: SourceData, *, dry_run: bool = False, verify_only: bool = False
@@ -106,38 +150,36 @@ class SyncJob:
         for usage in data.usage:
             platform_ids.setdefault(usage.account_key, None)
         match = match_accounts(self.client, platform_ids)
+        del platform_ids
         report.accounts_matched = len(match.account_ids)
         report.unmatched, report.ambiguous = match.unmatched, match.ambiguous
-        dates = [r.as_of for r in data.health] + [u.as_of for u in data.usage]
-        state = read_state(
-            self.client, list(match.account_ids.values()), min(dates) if dates else None
-        )
-        plan = SyncPlan()
-        plan_health(plan, data, match, state, self.settings, self.now)
-        plan_usage(plan, data, match, state)
+        inputs = InputIndex.of(data, match)
+        view = None
+        account_ids = sorted(inputs.account_ids)
         if self.rules is not None and not verify_only:
-            outcome = plan_rules(self.client, plan, data, match, state, self.rules, self.now)
-            report.tiering, report.rule_events = outcome.tiering, outcome.events
-            report.notes.extend(outcome.notes)
-        for step in self.extra_steps:
-            step(plan, data, state, self.now)
-        guard_owned(plan, load_ownership())
-        if verify_only:
-            report.drift = [
-                c
-                for c in sample_changes(plan, per_object=10_000)
-                if c.sobject == "Account" and c.field in PANEL_2_FIELDS
-            ]
-            report.status = "Drift" if report.drift else "In Sync"
-            report.objects = planned_objects(plan)
-            return
-        if dry_run:
-            report.status = "Dry Run"
-            report.objects = planned_objects(plan)
-            report.sample_changes = sample_changes(plan)
-            report.notes.append(DRY_RUN_NOTE)
-            return
-        result = apply_plan(self.client, plan, self.settings)
+            view = read_rules_view(self.client, latest_health(data, match), self.rules, self.now)
+            report.tiering = view.summary
+            report.notes.extend(m for m in (view.summary.warning, view.summary.refused) if m)
+            account_ids = sorted(inputs.account_ids.union(view.account_ids))
+        watch = {"Account": PANEL_2_FIELDS} if verify_only else None
+        with (
+            tempfile.TemporaryDirectory(prefix="tier1-plan-") as folder,
+            PlanSpool(Path(folder), watch=watch) as spool,
+        ):
+            for chunk in chunks(account_ids, self.settings.chunk_accounts):
+                self._plan_chunk(spool, chunk, data.source, inputs, match, view, report)
+            if verify_only:
+                report.drift = [SampleChange(**c._asdict()) for c in spool.watched]
+                report.status = "Drift" if report.drift else "In Sync"
+                report.objects = planned_objects(spool)
+                return
+            if dry_run:
+                report.status = "Dry Run"
+                report.objects = planned_objects(spool)
+                report.sample_changes = sample_changes(spool)
+                report.notes.append(DRY_RUN_NOTE)
+                return
+            result = apply_plan(self.client, spool, self.settings)
         report.objects, report.failures, report.stopped = (
             result.objects,
             result.failures,
@@ -148,6 +190,32 @@ class SyncJob:
             report.notes.append(result.stopped)
         elif result.failures or data.rejected or match.unmatched or match.ambiguous:
             report.status = "Partial"
+
+    def _plan_chunk(
+        self,
+        spool: PlanSpool,
+        chunk: list[str],
+        source: str,
+        inputs: InputIndex,
+        match: MatchResult,
+        view: RulesView | None,
+        report: RunReport,
+    ) -> None:
+        """Read, plan and spool one chunk of accounts; the chunk's state is dropped after."""
+        fields = ACCOUNT_FIELDS if view is None else CHUNK_ACCOUNT_FIELDS
+        state = read_state(
+            self.client, chunk, inputs.since, fields=fields, history_for=inputs.account_ids
+        )
+        data = inputs.chunk(source, chunk)
+        plan = SyncPlan()
+        plan_health(plan, data, match, state, self.settings, self.now)
+        plan_usage(plan, data, match, state)
+        if view is not None and self.rules is not None:
+            report.rule_events += plan_chunk_rules(
+                self.client, plan, view, state.accounts, data, match, state, self.rules, self.now
+            )
+        guard_owned(plan, self._ownership)
+        spool.add(plan)
 
     def _record_run(self, report: RunReport) -> None:
         """The run's own Sync_Run__c (upserted by its key, so a retry cannot duplicate it)."""

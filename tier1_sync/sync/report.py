@@ -14,7 +14,7 @@ from tier1_sync.rules.tiering import TierSummary
 from tier1_sync.sources.base import RejectedRow
 from tier1_sync.sync.apply import ObjectResult, WriteFailure
 from tier1_sync.sync.match import Unmatched
-from tier1_sync.sync.plan import SyncPlan
+from tier1_sync.sync.spool import PlanSpool
 
 Status = Literal["Succeeded", "Partial", "Failed", "Dry Run", "In Sync", "Drift"]
 SAMPLE_CHANGES = 10  # field changes shown per object in a dry run
@@ -88,36 +88,20 @@ class RunReport(BaseModel):
         return 1 if self.status in {"Failed", "Drift"} else 0
 
 
-def planned_objects(plan: SyncPlan) -> dict[str, ObjectResult]:
+def planned_objects(spool: PlanSpool) -> dict[str, ObjectResult]:
     return {
         name: ObjectResult(
-            sobject=name, created=p.creates, updated=p.updates, unchanged=p.unchanged
+            sobject=name,
+            created=spooled.creates,
+            updated=spooled.updates,
+            unchanged=spooled.unchanged,
         )
-        for name, p in plan.objects.items()
+        for name, spooled in spool.objects.items()
     }
 
 
-def sample_changes(plan: SyncPlan, per_object: int = SAMPLE_CHANGES) -> list[SampleChange]:
-    samples: list[SampleChange] = []
-    for name, object_plan in plan.objects.items():
-        shown = 0
-        for write in object_plan.writes:
-            for change in write.changes:
-                if shown >= per_object:
-                    break
-                samples.append(
-                    SampleChange(
-                        sobject=name,
-                        key=write.key,
-                        label=write.label,
-                        action=write.action,
-                        field=change.field,
-                        old=change.old,
-                        new=change.new,
-                    )
-                )
-                shown += 1
-    return samples
+def sample_changes(spool: PlanSpool, per_object: int = SAMPLE_CHANGES) -> list[SampleChange]:
+    return [SampleChange(**change._asdict()) for change in spool.sample_changes(per_object)]
 
 
 def write_report(report: RunReport, path: Path) -> Path:

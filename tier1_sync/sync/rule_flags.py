@@ -13,7 +13,6 @@ from typing import Any
 
 from tier1_sync.rules.engagement import Timeline
 from tier1_sync.rules.flag_rules import (
-    bottom_cut,
     champion_changes,
     engagement_gap,
     health_drop,
@@ -101,10 +100,13 @@ def plan_flags(
     state: OrgState,
     settings: RuleSettings,
     now: dt.datetime,
+    *,
+    health_cut: int | None,
 ) -> list[RuleEvent]:
     """Flags for Tier 1 accounts; renewal risk (and override requests) for every account.
 
-    `accounts`: every Account, with the values this run plans for it (health, tiering).
+    `accounts`: the chunk's Accounts, with the values this run plans for them (health,
+    tiering); `health_cut`: the bottom share of health scores over every Account.
     """
     today = now.date()
     events: list[RuleEvent] = []
@@ -123,10 +125,6 @@ def plan_flags(
         )
         holding += flags
         evaluated |= {(account_id, code) for code in codes}
-    scores = [
-        int(a["Health_Score__c"]) for a in accounts.values() if a.get("Health_Score__c") is not None
-    ]
-    cut = bottom_cut(scores, settings.renewal_risk.bottom_pct)
     for account_id, account in sorted(accounts.items()):
         evaluated.add((account_id, "RENEWAL_RISK"))
         score = account.get("Health_Score__c")
@@ -134,7 +132,7 @@ def plan_flags(
             account_id,
             as_date(account.get("Renewal_Date__c")),
             None if score is None else int(score),
-            cut,
+            health_cut,
             today,
             settings.renewal_risk,
         )

@@ -22,7 +22,8 @@ from tier1_sync.rules.flag_rules import OpenItem, Stakeholder
 from tier1_sync.salesforce.client import OrgClient
 from tier1_sync.sync.match import chunks
 
-RULE_ACCOUNT_FIELDS = (
+# What Tier 1 designation reads of every Account.
+TIER_FIELDS = (
     "Id",
     "Name",
     "ARR__c",
@@ -32,6 +33,9 @@ RULE_ACCOUNT_FIELDS = (
     "Tier1__c",
     "Tier1_Criteria__c",
     "Tier1_Since__c",
+)
+RULE_ACCOUNT_FIELDS = (
+    *TIER_FIELDS,
     "Renewal_Date__c",
     "AE_Owner__c",
     "CSM_Owner__c",
@@ -78,7 +82,7 @@ def read_rule_state(
     customer_types: list[str],
     stakeholder_roles: Iterable[str],
 ) -> RuleState:
-    """What the rules need for `accounts` (the Tier 1 accounts), plus every renewal-risk flag."""
+    """What the rules need for `accounts` (the Tier 1 accounts of one chunk)."""
     state = RuleState()
     ids = sorted(accounts)
     roles = sorted({*stakeholder_roles, "Champion"})
@@ -111,14 +115,20 @@ def read_rule_state(
         ):
             state.signals[str(record["Signal_Key__c"]).lower()] = record
     _read_contact_touches(client, now, state)
-    renewal = format_soql(
+    return state
+
+
+def read_renewal_flags(client: OrgClient) -> dict[str, list[dict[str, Any]]]:
+    """Every automated renewal-risk flag, by Account Id (the rule runs for every account)."""
+    soql = format_soql(
         "SELECT {:literal} FROM Risk_Flag__c WHERE Category__c = 'Renewal Risk' "
         "AND Flag_Key__c != null",
         FLAG_FIELDS,
     )
-    for record in client.query(renewal):
-        state.flags[str(record["Flag_Key__c"]).lower()] = record
-    return state
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for record in client.query(soql):
+        found[str(record["Account__c"])].append(record)
+    return dict(found)
 
 
 def _read_activities(

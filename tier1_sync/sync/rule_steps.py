@@ -4,6 +4,11 @@ Each step reads what it needs, calls the pure rules of tier1_sync/rules, and pla
 like the health step does (same plan, so the same dry run, report, batching and retries). An
 Account planned by several steps gets one merged write.
 
+Two passes, so memory holds one chunk of accounts rather than the org: `read_rules_view`
+reads every Account once for what is global (Tier 1 designation, the health cut of the
+renewal-risk rule, the renewal-risk flags); then `plan_chunk_rules` plans each chunk of
+accounts after its health step.
+
 Scope (SPEC §4): the engagement timeline, flags and signals are computed for the Tier 1
 accounts as designated in this run; outside Tier 1 only the renewal-risk rule runs. When
 designation would take Tier 1 above the cap, the sync does not apply it (the run goes on
@@ -13,12 +18,17 @@ with Tier 1 as the org holds it, and the report says why); `tier1 tier --force` 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from simple_salesforce.format import format_soql
+
 from tier1_sync.rules.engagement import EngagementInput, Timeline, timeline
+from tier1_sync.rules.flag_rules import bottom_cut
 from tier1_sync.rules.settings import RuleSettings
 from tier1_sync.rules.tiering import (
+    Designation,
     TierAccount,
     TierSummary,
     criteria_value,
@@ -27,19 +37,21 @@ from tier1_sync.rules.tiering import (
 )
 from tier1_sync.salesforce.client import OrgClient
 from tier1_sync.sources.base import HealthRecord, SourceData
+from tier1_sync.sync.health import latest_health, shows_newer
 from tier1_sync.sync.match import MatchResult
 from tier1_sync.sync.plan import SyncPlan, plan_record
 from tier1_sync.sync.report import RuleEvent
 from tier1_sync.sync.rule_flags import plan_flags, plan_signals, stamp
-from tier1_sync.sync.rule_state import as_date, read_accounts, read_rule_state
+from tier1_sync.sync.rule_state import (
+    TIER_FIELDS,
+    as_date,
+    read_renewal_flags,
+    read_rule_state,
+)
 from tier1_sync.sync.state import OrgState
 
-
-@dataclass
-class RulesOutcome:
-    tiering: TierSummary | None = None
-    events: list[RuleEvent] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+# What the one pass over every Account reads: tiering's fields and the health score.
+OVERVIEW_FIELDS = (*TIER_FIELDS, "Health_Score__c", "Health_Score_As_Of__c")
 
 
 def multi(value: Any) -> list[str]:
@@ -61,26 +73,21 @@ def tier_account(record: dict[str, Any]) -> TierAccount:
     )
 
 
-def plan_tiering(
+def plan_designations(
     plan: SyncPlan,
-    accounts: dict[str, dict[str, Any]],
-    settings: RuleSettings,
+    designations: Iterable[Designation],
+    accounts: Mapping[str, dict[str, Any]],
+    applied: bool,
     now: dt.datetime,
-    *,
-    force: bool = False,
-) -> tuple[TierSummary, set[str]]:
+) -> None:
     """Plan Tier1__c / Tier1_Criteria__c / Tier1_Since__c and expired overrides.
 
-    Returns the summary and the Tier 1 accounts after this run (as the org holds them when
-    designation is refused). A lapsed override is set to Expired even then: it is a fact,
-    and it only makes Tier 1 smaller.
+    `applied` False (designation refused above the cap): only lapsed risk overrides are set
+    to Expired. That is a fact, and it only makes Tier 1 smaller.
     """
-    today = now.date()
-    outcome = designate([tier_account(a) for a in accounts.values()], settings.tiering, today)
-    summary = summarize(outcome, force=force)
-    for designation in outcome.designations:
+    for designation in designations:
         desired: dict[str, Any] = {}
-        if summary.applied:
+        if applied:
             desired = {
                 "Tier1__c": designation.tier1,
                 "Tier1_Criteria__c": criteria_value(designation.criteria),
@@ -90,35 +97,84 @@ def plan_tiering(
             desired["Risk_Override_Status__c"] = "Expired"
         if not desired:
             continue
-        current = accounts[designation.account_id]
         plan_record(
             plan,
             "Account",
             "Id",
             designation.account_id,
             desired,
-            current,
+            accounts[designation.account_id],
             parent_id=designation.account_id,
             label=designation.name,
             touch=stamp(now),
         )
+
+
+def plan_tiering(
+    plan: SyncPlan,
+    accounts: dict[str, dict[str, Any]],
+    settings: RuleSettings,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+) -> TierSummary:
+    """Designate Tier 1 over `accounts` (every Account) and plan the changes (`tier1 tier`)."""
+    outcome = designate([tier_account(a) for a in accounts.values()], settings.tiering, now.date())
+    summary = summarize(outcome, force=force)
+    plan_designations(plan, outcome.designations, accounts, summary.applied, now)
+    return summary
+
+
+@dataclass
+class RulesView:
+    """What the rules must know of every Account before any chunk of accounts is planned:
+    Tier 1 designation, the health score cut for renewal risk, the renewal-risk flags."""
+
+    account_ids: list[str]  # every Account, sorted
+    summary: TierSummary
+    designations: dict[str, Designation]  # by Account Id
+    tier1: set[str]  # Tier 1 after this run (as the org holds it when designation is refused)
+    health_cut: int | None  # the bottom renewal_risk.bottom_pct of health scores
+    renewal_flags: dict[str, list[dict[str, Any]]]  # by Account Id
+
+
+def read_rules_view(
+    client: OrgClient,
+    latest: Mapping[str, HealthRecord],
+    settings: RuleSettings,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+) -> RulesView:
+    """One pass over every Account (only the fields tiering and the health cut need).
+
+    `latest`: the input's newest health per Account Id; the cut is taken over the scores the
+    Accounts will show after this run's health step.
+    """
+    accounts: list[TierAccount] = []
+    scores: list[int] = []
+    soql = format_soql("SELECT {:literal} FROM Account", ", ".join(OVERVIEW_FIELDS))
+    for record in client.query(soql):
+        accounts.append(tier_account(record))
+        incoming = latest.get(str(record["Id"]))
+        if incoming is not None and not shows_newer(record, incoming):
+            scores.append(incoming.health_score)
+        elif record.get("Health_Score__c") is not None:
+            scores.append(int(record["Health_Score__c"]))
+    outcome = designate(accounts, settings.tiering, now.date())
+    summary = summarize(outcome, force=force)
     if summary.applied:
         tier1 = {d.account_id for d in outcome.designations if d.tier1}
     else:
-        tier1 = {i for i, a in accounts.items() if a.get("Tier1__c")}
-    return summary, tier1
-
-
-def latest_input(data: SourceData, match: MatchResult) -> dict[str, HealthRecord]:
-    latest: dict[str, HealthRecord] = {}
-    for record in data.health:
-        account_id = match.account_ids.get(record.account_key)
-        if account_id is None:
-            continue
-        best = latest.get(account_id)
-        if best is None or record.as_of > best.as_of:
-            latest[account_id] = record
-    return latest
+        tier1 = {a.id for a in accounts if a.tier1}
+    return RulesView(
+        account_ids=sorted(a.id for a in accounts),
+        summary=summary,
+        designations={d.account_id: d for d in outcome.designations},
+        tier1=tier1,
+        health_cut=bottom_cut(scores, settings.renewal_risk.bottom_pct),
+        renewal_flags=read_renewal_flags(client),
+    )
 
 
 def plan_engagement(
@@ -173,24 +229,28 @@ def plan_engagement(
     return timelines
 
 
-def plan_rules(
+def plan_chunk_rules(
     client: OrgClient,
     plan: SyncPlan,
+    view: RulesView,
+    accounts: dict[str, dict[str, Any]],
     data: SourceData,
     match: MatchResult,
     state: OrgState,
     settings: RuleSettings,
     now: dt.datetime,
-    *,
-    force: bool = False,
-) -> RulesOutcome:
-    """Tiering, then the engagement timeline, flags and signals, all into `plan`."""
-    outcome = RulesOutcome()
-    accounts = read_accounts(client)
-    summary, tier1 = plan_tiering(plan, accounts, settings, now, force=force)
-    outcome.tiering = summary
-    outcome.notes += [m for m in (summary.warning, summary.refused) if m]
-    scope = {i: accounts[i] for i in tier1 if i in accounts}
+) -> list[RuleEvent]:
+    """Tiering, then the engagement timeline, flags and signals for one chunk of `accounts`
+    (what the org holds for them), into `plan` after the chunk's health step."""
+    ids = sorted(accounts)
+    plan_designations(
+        plan,
+        (view.designations[i] for i in ids if i in view.designations),
+        accounts,
+        view.summary.applied,
+        now,
+    )
+    scope = {i: accounts[i] for i in ids if i in view.tier1}
     rule_state = read_rule_state(
         client,
         scope,
@@ -198,12 +258,26 @@ def plan_rules(
         settings.engagement.customer_activity_types,
         settings.sponsor_contact_gap.roles,
     )
+    for account_id in ids:
+        for record in view.renewal_flags.get(account_id, []):
+            rule_state.flags[str(record["Flag_Key__c"]).lower()] = record
     timelines = plan_engagement(
-        plan, scope, dict(rule_state.activities), latest_input(data, match), now
+        plan, scope, dict(rule_state.activities), latest_health(data, match), now
     )
-    effective = {i: {**a, **plan.desired("Account", i)} for i, a in accounts.items()}
-    outcome.events += plan_flags(
-        plan, effective, tier1, timelines, rule_state, data, match, state, settings, now
+    effective = {i: {**accounts[i], **plan.desired("Account", i)} for i in ids}
+    events = plan_flags(
+        plan,
+        effective,
+        view.tier1,
+        timelines,
+        rule_state,
+        data,
+        match,
+        state,
+        settings,
+        now,
+        health_cut=view.health_cut,
     )
-    outcome.events += plan_signals(plan, effective, tier1, rule_state, data, match, state, settings)
-    return outcome
+    return events + plan_signals(
+        plan, effective, view.tier1, rule_state, data, match, state, settings
+    )

@@ -19,6 +19,11 @@ class SyncSettings(BaseModel):
     )
     green_at: int = Field(default=70, ge=0, le=100, description="health band Green from this score")
     yellow_at: int = Field(default=40, ge=0, le=100, description="health band Yellow from this")
+    chunk_accounts: int = Field(
+        default=2000,
+        ge=1,
+        description="accounts read and planned at a time (memory holds one chunk, not the org)",
+    )
     lock_retries: int = Field(
         default=3, ge=0, le=10, description="re-tries of records that hit UNABLE_TO_LOCK_ROW"
     )

@@ -1,8 +1,9 @@
-"""Read what the org holds for the matched accounts: paged SOQL, one query per chunk of ids."""
+"""Read what the org holds for a chunk of accounts: paged SOQL, one query per 300 ids."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Container, Iterable
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -63,24 +64,33 @@ def _select(fields: tuple[str, ...]) -> str:
     return ", ".join(fields)
 
 
-def read_state(client: OrgClient, account_ids: list[str], since: dt.date | None) -> OrgState:
+def read_state(
+    client: OrgClient,
+    account_ids: Iterable[str],
+    since: dt.date | None,
+    *,
+    fields: tuple[str, ...] = ACCOUNT_FIELDS,
+    history_for: Container[str] | None = None,
+) -> OrgState:
+    """The Accounts (with `fields`) and, for those in `history_for` (all if None), their
+    health and usage snapshots from HISTORY_DAYS before `since` (none if `since` is None)."""
     state = OrgState()
     ids = sorted(set(account_ids))
     for chunk in chunks(ids):
-        soql = format_soql(
-            "SELECT {:literal} FROM Account WHERE Id IN {}", _select(ACCOUNT_FIELDS), chunk
-        )
+        soql = format_soql("SELECT {:literal} FROM Account WHERE Id IN {}", _select(fields), chunk)
         for record in client.query(soql):
             state.accounts[str(record["Id"])] = record
-        if since is None:
-            continue
-        for sobject, fields, target in (
+    if since is None:
+        return state
+    with_history = [i for i in ids if history_for is None or i in history_for]
+    for chunk in chunks(with_history):
+        for sobject, snapshot_fields, target in (
             ("Health_Snapshot__c", HEALTH_SNAPSHOT_FIELDS, state.health_snapshots),
             ("Usage_Snapshot__c", USAGE_SNAPSHOT_FIELDS, state.usage_snapshots),
         ):
             soql = format_soql(
                 "SELECT {:literal} FROM {:literal} WHERE Account__c IN {} AND As_Of__c >= {}",
-                _select(fields),
+                _select(snapshot_fields),
                 sobject,
                 chunk,
                 since - dt.timedelta(days=HISTORY_DAYS),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -17,6 +19,7 @@ from tier1_sync.sync.report import planned_objects
 from tier1_sync.sync.rule_state import read_accounts
 from tier1_sync.sync.rule_steps import plan_tiering
 from tier1_sync.sync.settings import SyncSettings
+from tier1_sync.sync.spool import PlanSpool
 
 TierStatus = Literal["Succeeded", "Partial", "Failed", "Dry Run", "Refused"]
 
@@ -56,15 +59,22 @@ def run_tiering(
     try:
         accounts = read_accounts(client)
         plan = SyncPlan()
-        summary, _ = plan_tiering(plan, accounts, rules, now, force=force)
+        summary = plan_tiering(plan, accounts, rules, now, force=force)
         guard_owned(plan, load_ownership())
         report.tiering = summary
         report.notes += [m for m in (summary.warning, summary.refused) if m]
-        if dry_run:
-            report.objects = planned_objects(plan)
-            report.notes.append("Dry run: nothing was written.")
-        else:
-            result = apply_plan(client, plan, sync)
+        with tempfile.TemporaryDirectory(prefix="tier1-plan-") as tmp:
+            spool = PlanSpool(Path(tmp))
+            with spool:
+                spool.add(plan)
+            del plan, accounts
+            if dry_run:
+                report.objects = planned_objects(spool)
+                report.notes.append("Dry run: nothing was written.")
+                result = None
+            else:
+                result = apply_plan(client, spool, sync)
+        if result is not None:
             report.objects, report.failures = result.objects, result.failures
             if result.stopped:
                 report.status = "Failed"
