@@ -87,6 +87,10 @@ def test_parent_paths_nest_and_are_null_without_a_parent(
     assert by_name["Wile"]["Account"]["attributes"]["type"] == "Account"
     assert by_name["Wile"]["Account"]["Owner"]["Alias"] == "ladmin"
     assert by_name["Orphan"]["Account"] is None
+    # connect() parses JSON into plain dicts, not simple-salesforce's default OrderedDicts
+    assert type(result) is dict
+    assert type(by_name["Wile"]) is dict
+    assert type(by_name["Wile"]["Account"]["Owner"]) is dict
 
 
 def test_child_subquery_per_parent_or_null(sf: Salesforce, seeded: dict[str, str]) -> None:

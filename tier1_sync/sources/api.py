@@ -21,6 +21,7 @@ import requests
 from tier1_sync.sources.base import (
     HealthRecord,
     RejectedRow,
+    SharedValues,
     SourceData,
     SourceOptions,
     UsageRecord,
@@ -176,6 +177,7 @@ def read_stream(
 ) -> SourceData:
     """Every account of every page through the mappers; an account seen twice counts once."""
     data = SourceData(source=source)
+    shared = SharedValues()  # one object per equal key and date across the accounts
     seen: set[str] = set()
     position = 0
     for page in pages:
@@ -189,11 +191,13 @@ def read_stream(
                     data.rows_read -= 1
                     continue
                 seen.add(key)
+                shared.share(record)
                 data.health.append(record)
             else:
                 data.rejected.append(record)
             used = usage(raw, position)
             if isinstance(used, UsageRecord):
+                shared.share(used)
                 data.usage.append(used)
             elif used is not None:
                 data.rejected.append(used)

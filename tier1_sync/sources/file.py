@@ -20,6 +20,7 @@ from tier1_sync.sources.base import (
     Band,
     HealthRecord,
     RejectedRow,
+    SharedValues,
     SourceData,
     SourceOptions,
     UsageRecord,
@@ -227,6 +228,7 @@ def _take_rows(
     to_record: Callable[[str, Row, dt.date], HealthRecord | UsageRecord | RejectedRow],
     today: dt.date,
     data: SourceData,
+    shared: SharedValues,
 ) -> None:
     """Each row as a record (the first of a key) or a RejectedRow (a bad row or a duplicate)."""
     seen = _FirstSeen()
@@ -236,6 +238,7 @@ def _take_rows(
             key, what = _key_of(result)
             duplicate = seen.duplicate(table.name, row.line, key, what)
             if duplicate is None:
+                shared.share(result)  # one key / date object across the account's rows
                 if isinstance(result, HealthRecord):
                     data.health.append(result)
                 else:
@@ -312,12 +315,13 @@ class FileSource:
             raise _no_health(folder)
         usage = _find(folder, "usage")
         data = SourceData(source=SOURCE_NAME)
+        shared = SharedValues()
         table = read_table(health, HEALTH_COLUMNS, HEALTH_REQUIRED)
         _collect(data, table)
-        _take_rows(table, health_from_row, self.today, data)
+        _take_rows(table, health_from_row, self.today, data, shared)
         if usage is not None:
             table = read_table(usage, USAGE_COLUMNS, USAGE_REQUIRED)
             _collect(data, table)
-            _take_rows(table, usage_from_row, self.today, data)
+            _take_rows(table, usage_from_row, self.today, data, shared)
         data.rejected.sort(key=lambda row: (row.file != health.name, row.line or 0))
         return data
