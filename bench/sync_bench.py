@@ -17,23 +17,26 @@ Every HTTP request is classified by a response hook on the session: query pages,
 calls per object (collections, Bulk 2.0 or single record), the Sync_Run__c upsert. The
 write-call target of the issue is checked per object: at most ⌈records written / 200⌉
 collections calls; for Bulk 2.0, a handful per job: `BULK_CALLS_PER_JOB` (create, upload,
-close, three result sets) plus its status checks (simple-salesforce asks every 5 s while the
-job runs, so they grow with the job's duration, not with its records).
+close, three result sets) plus its status checks (after 0.5 s, then doubling up to 10 s
+while the job runs, so they grow with the job's duration, not with its records).
 
 Memory: the process's resident set sampled every 10 ms during the job (before → peak), and
 the process's peak RSS so far. By default client and server share the process, so both
 include the local org's own memory; with `--org-process` the org runs in a child process
 (as `tier1 local-org start` runs it) and the figures are the client's alone: the input and
 the job. `--tracemalloc` adds the peak of Python allocations during the job; it slows the
-job several times over, so wall times are then not real.
+job several times over, so wall times are then not real. `--from-files` writes the input as
+the CS export (health.csv, usage.csv) and each run reads it with the file connector inside
+the measured block, as `tier1 sync --source file` does.
 
     .venv/bin/python -m bench.sync_bench [--accounts 1000,10000,100000] [--naive-limit 1000]
-                                         [--org-process] [--tracemalloc]
+                                         [--org-process] [--from-files] [--tracemalloc]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import math
 import re
@@ -59,7 +62,8 @@ from tier1_sync.localorg.server import connect, start_in_thread
 from tier1_sync.salesforce.client import COLLECTION_SIZE, OrgClient
 from tier1_sync.salesforce.connection import Connection
 from tier1_sync.salesforce.deploy import deploy
-from tier1_sync.sources.base import HealthRecord, SourceData, UsageRecord
+from tier1_sync.sources.base import HealthRecord, SourceData, SourceOptions, UsageRecord
+from tier1_sync.sources.file import FileSource
 from tier1_sync.sync.health import band_for, drivers_text, health_key, usage_key
 from tier1_sync.sync.job import SyncJob
 from tier1_sync.sync.report import RunReport
@@ -70,6 +74,15 @@ TODAY = dt.date(2026, 12, 1)
 EARLIER = TODAY - dt.timedelta(days=14)
 NOW = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.UTC)
 KEY_FIELD = "CS_Platform_Account_Id__c"
+HEALTH_COLUMNS = (
+    "account_key",
+    "as_of",
+    "health_score",
+    "usage_score",
+    "support_score",
+    "last_customer_contact",
+)
+USAGE_COLUMNS = ("account_key", "as_of", "module", "licensed_seats", "active_users")
 MODULES = ("Analytics", "Workflows")
 RECORDS_PER_ACCOUNT = 1 + 2 + len(MODULES)  # the Account, 2 health and 2 usage snapshots
 BULK_CALLS_PER_JOB = 6  # create, upload, close, 3 result sets; plus the job's status checks
@@ -284,7 +297,29 @@ def build_source(keys: list[str]) -> SourceData:
     return SourceData(source="File", health=health, usage=usage, rows_read=len(health) + len(usage))
 
 
-def run_job(running: Org, data: SourceData, label: str, traced: bool) -> Measure:
+def write_export(data: SourceData, folder: Path) -> Path:
+    """The input as the CS export folder (SPEC §6): health.csv and usage.csv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "health.csv").open("w", encoding="utf-8", newline="") as out:
+        rows = csv.writer(out, lineterminator="\n")
+        rows.writerow(HEALTH_COLUMNS)
+        rows.writerows(
+            ["" if v is None else v for v in (getattr(r, c) for c in HEALTH_COLUMNS)]
+            for r in data.health
+        )
+    with (folder / "usage.csv").open("w", encoding="utf-8", newline="") as out:
+        rows = csv.writer(out, lineterminator="\n")
+        rows.writerow(USAGE_COLUMNS)
+        rows.writerows([getattr(u, c) for c in USAGE_COLUMNS] for u in data.usage)
+    return folder
+
+
+def read_export(folder: Path) -> SourceData:
+    return FileSource(SourceOptions(path=folder), today=TODAY).read()
+
+
+def run_job(running: Org, data: SourceData | Path, label: str, traced: bool) -> Measure:
+    """One SyncJob run; given an export folder, reading it is part of the measured run."""
     sf = running.client()
     client = OrgClient(sf)
     traffic = Traffic()
@@ -294,6 +329,8 @@ def run_job(running: Org, data: SourceData, label: str, traced: bool) -> Measure
         tracemalloc.start()
     with RssPeak() as rss:
         started = time.perf_counter()
+        if isinstance(data, Path):
+            data = read_export(data)
         report = job.run(data)
         seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] / 2**20 if traced else None
@@ -442,7 +479,13 @@ def row(accounts: int, measure: Measure, note: str) -> str:
 
 
 def bench_size(
-    accounts: int, naive_limit: int, folder: Path, *, in_process: bool, traced: bool
+    accounts: int,
+    naive_limit: int,
+    folder: Path,
+    *,
+    in_process: bool,
+    traced: bool,
+    from_files: bool,
 ) -> tuple[list[str], bool]:
     """The table rows for one size, and whether the no-op re-run wrote nothing."""
     running = start_org(folder, in_process)
@@ -457,16 +500,23 @@ def bench_size(
         before = current_rss_mb()
         data = build_source(account_keys("CS", accounts))
         naive_data = build_source(account_keys("NAIVE", naive_accounts))
+        snapshots = len(data.health) + len(data.usage)
+        input_mb = current_rss_mb() - before
+        given: SourceData | Path = data
+        if from_files:
+            given = write_export(data, folder / "export")
+            del data
         print(
-            f"\n{accounts:,} accounts, {len(data.health) + len(data.usage):,} snapshots: setup "
+            f"\n{accounts:,} accounts, {snapshots:,} snapshots: setup "
             f"{duration(time.perf_counter() - started)}, RSS {current_rss_mb():,.0f} MB "
-            f"(the input: {current_rss_mb() - before:,.0f} MB), local org "
+            f"(the input: {input_mb:,.0f} MB"
+            f"{', written to CSV, read by each run' if from_files else ''}), local org "
             f"{'in this process' if in_process else 'in a child process'}",
             flush=True,
         )
-        first = run_job(running, data, "first run", traced)
+        first = run_job(running, given, "first run", traced)
         first_met = check_target(first)
-        again = run_job(running, data, "no-op re-run", traced)
+        again = run_job(running, given, "no-op re-run", traced)
         again_met = check_target(again)
         no_op = again.total_written == 0 and again.traffic.write_calls == 0
         naive = naive_loop(running, naive_data)
@@ -502,6 +552,11 @@ def main() -> None:
         "--org-process", action="store_true", help="serve the local org from a child process"
     )
     parser.add_argument(
+        "--from-files",
+        action="store_true",
+        help="write the input as the CSV export and read it in each run (as tier1 sync does)",
+    )
+    parser.add_argument(
         "--tracemalloc", action="store_true", help="trace Python allocations (slows the job)"
     )
     args = parser.parse_args()
@@ -514,6 +569,7 @@ def main() -> None:
                 Path(folder),
                 in_process=not args.org_process,
                 traced=args.tracemalloc,
+                from_files=args.from_files,
             )
         rows.extend(size_rows)
         all_no_op = all_no_op and no_op

@@ -317,11 +317,11 @@ class FileSource:
         data = SourceData(source=SOURCE_NAME)
         shared = SharedValues()
         table = read_table(health, HEALTH_COLUMNS, HEALTH_REQUIRED)
-        _collect(data, table)
         _take_rows(table, health_from_row, self.today, data, shared)
+        _collect(data, table)
         if usage is not None:
             table = read_table(usage, USAGE_COLUMNS, USAGE_REQUIRED)
-            _collect(data, table)
             _take_rows(table, usage_from_row, self.today, data, shared)
+            _collect(data, table)
         data.rejected.sort(key=lambda row: (row.file != health.name, row.line or 0))
         return data

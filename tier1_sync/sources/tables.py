@@ -35,8 +35,11 @@ class Row:
 
 @dataclass
 class Table:
+    """A file's rows, read as they are taken (one at a time: an export of 400,000 rows is not
+    held as rows). `rejected`, `warnings` and `rows_read` are complete once `rows` is used up."""
+
     name: str
-    rows: list[Row] = field(default_factory=list)
+    rows: Iterator[Row] = field(default_factory=lambda: iter(()))
     rejected: list[RejectedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rows_read: int = 0
@@ -64,9 +67,9 @@ def read_table(path: Path, columns: Sequence[str], required: Sequence[str]) -> T
         table.rows_read = exc.rows
         return table
     if items is None:
-        _read_csv(table, text, columns, required)
+        table.rows = _read_csv(table, text, columns, required)
     else:
-        _read_json(table, items, columns)
+        table.rows = _read_json(table, items, columns)
     return table
 
 
@@ -145,7 +148,10 @@ def _records(text: str) -> Iterator[tuple[int, list[str], str | None]]:
             yield start, cells, None
 
 
-def _read_csv(table: Table, text: str, columns: Sequence[str], required: Sequence[str]) -> None:
+def _read_csv(
+    table: Table, text: str, columns: Sequence[str], required: Sequence[str]
+) -> Iterator[Row]:
+    """Checks the header now (a ConfigError), then yields the rows as they are taken."""
     records = _records(text)
     first = next(records, None)
     if first is None:
@@ -157,6 +163,15 @@ def _read_csv(table: Table, text: str, columns: Sequence[str], required: Sequenc
     if first[2] is not None:
         raise ConfigError(f"{table.name}: the header row cannot be read as CSV ({first[2]}).")
     _check_header(table, header, columns, required)
+    return _csv_rows(table, records, header, columns)
+
+
+def _csv_rows(
+    table: Table,
+    records: Iterator[tuple[int, list[str], str | None]],
+    header: list[str],
+    columns: Sequence[str],
+) -> Iterator[Row]:
     names = [_column(h) for h in header]
     for line, cells, error in records:
         table.rows_read += 1
@@ -180,7 +195,7 @@ def _read_csv(table: Table, text: str, columns: Sequence[str], required: Sequenc
             for n, c in zip(names, cells, strict=False)
             if n in columns and not is_blank(c)
         }
-        table.rows.append(Row(line=line, values=values, raw=raw))
+        yield Row(line=line, values=values, raw=raw)
 
 
 def _json_items(name: str, text: str) -> list[Any]:
@@ -201,7 +216,7 @@ def _json_items(name: str, text: str) -> list[Any]:
     return data
 
 
-def _read_json(table: Table, items: list[Any], columns: Sequence[str]) -> None:
+def _read_json(table: Table, items: list[Any], columns: Sequence[str]) -> Iterator[Row]:
     """Items as rows (JSON has no header: a missing required key rejects that item)."""
     unknown: list[str] = []
     for index, item in enumerate(items):
@@ -219,7 +234,7 @@ def _read_json(table: Table, items: list[Any], columns: Sequence[str]) -> None:
                     unknown.append(str(key))
             elif not is_blank(value):
                 values[column] = value.strip() if isinstance(value, str) else value
-        table.rows.append(Row(line=line, values=values, raw=dict(item)))
+        yield Row(line=line, values=values, raw=dict(item))
     if unknown:
         message = (
             f"{table.name}: ignored the key{'s' if len(unknown) > 1 else ''} "
