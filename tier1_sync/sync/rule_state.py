@@ -70,8 +70,8 @@ def as_date(value: Any) -> dt.date | None:
 
 
 def read_accounts(client: OrgClient) -> dict[str, dict[str, Any]]:
-    """Every Account, with the fields tiering and the rules read (paged)."""
-    soql = format_soql("SELECT {:literal} FROM Account", ", ".join(RULE_ACCOUNT_FIELDS))
+    """Every Account, with the fields Tier 1 designation reads and writes (paged)."""
+    soql = format_soql("SELECT {:literal} FROM Account", ", ".join(TIER_FIELDS))
     return {str(r["Id"]): r for r in client.query(soql)}
 
 
