@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +13,12 @@ from tests.localorg.helpers import collection, query
 from tier1_sync.localorg.server import RunningOrg
 from tier1_sync.salesforce.client import OrgClient, RetryPolicy
 from tier1_sync.sources.base import HealthRecord, RejectedRow, SourceData, UsageRecord
+from tier1_sync.sync.apply import apply_plan
 from tier1_sync.sync.job import SyncJob
+from tier1_sync.sync.plan import SyncPlan, plan_record
 from tier1_sync.sync.report import RunReport
 from tier1_sync.sync.settings import SyncSettings
+from tier1_sync.sync.spool import PlanSpool
 
 TODAY = dt.date(2026, 12, 1)
 EARLIER = TODAY - dt.timedelta(days=14)
@@ -379,3 +383,28 @@ def test_bulk_jobs_split_by_file_size_and_report_failed_rows_with_labels(
     again = run(org, source(), settings={"bulk_threshold": 20})
     assert written(again)["Health_Snapshot__c"] == (1, 0)
     assert count(org.client(), "Health_Snapshot__c") == 60
+
+
+def test_a_bulk_job_salesforce_fails_stops_the_run_and_says_why(
+    org: RunningOrg, tmp_path: Path
+) -> None:
+    plan = SyncPlan()
+    for n in range(3):
+        plan_record(
+            plan,
+            "Health_Snapshot__c",
+            "Snapshot_Key__c",
+            f"CS-0001|2026-11-0{n + 1}",
+            {"Score__c": 70, "Nope__c": "x"},  # no such field: Bulk 2.0 fails the whole job
+            None,
+            create_only={"Account__c": "001000000000001AAA"},
+        )
+    client = OrgClient(org.client(), retry=RetryPolicy(sleep=_no_sleep))
+    with PlanSpool(tmp_path) as spool:
+        spool.add(plan)
+        result = apply_plan(client, spool, SyncSettings(bulk_threshold=1))
+    assert result.stopped is not None
+    assert "ended Failed" in result.stopped
+    assert "Nope__c" in result.stopped
+    outcome = result.objects["Health_Snapshot__c"]
+    assert (outcome.via, outcome.created, outcome.not_attempted) == ("bulk", 0, 3)

@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tier1_sync.errors import JobFailed
 from tier1_sync.salesforce.client import (
     COLLECTION_SIZE,
-    ApiLimitReached,
     BulkResults,
     OrgClient,
 )
@@ -80,7 +80,7 @@ def apply_plan(client: OrgClient, spool: PlanSpool, settings: SyncSettings) -> A
                 _write_bulk(client, spool, spooled, outcome, result)
             else:
                 _write_collections(client, spool, spooled, outcome, result, settings)
-        except ApiLimitReached as exc:
+        except JobFailed as exc:  # the API limit or budget, or a Bulk job Salesforce failed
             result.stopped = exc.message
             done = outcome.created + outcome.updated + outcome.failed + outcome.not_attempted
             outcome.not_attempted += spooled.writes - done
@@ -192,42 +192,60 @@ def _write_bulk(
 ) -> None:
     key_field = spooled.key_field
     failed: list[WriteFailure] = []
-    with tempfile.TemporaryDirectory(prefix="tier1-bulk-") as tmp:
-        folder = Path(tmp)
-        for upload in _bulk_files(spool, spooled, folder):
-            if key_field == "Id":
-                job = client.bulk_ingest(spooled.sobject, "update", upload)
-            else:
-                job = client.bulk_ingest(spooled.sobject, "upsert", upload, key_field)
-            upload.unlink()
-            job_id = str(job["id"])
-            for row in _rows(client, job_id, "successfulResults", folder):
-                if row.get("sf__Created", "").lower() == "true":
-                    outcome.created += 1
+    try:
+        with tempfile.TemporaryDirectory(prefix="tier1-bulk-") as tmp:
+            folder = Path(tmp)
+            for upload in _bulk_files(spool, spooled, folder):
+                if key_field == "Id":
+                    job = client.bulk_ingest(spooled.sobject, "update", upload)
                 else:
-                    outcome.updated += 1
-            for row in _rows(client, job_id, "failedResults", folder):
-                code, _, rest = row.get("sf__Error", "").partition(":")
-                outcome.failed += 1
-                failed.append(
-                    WriteFailure(
-                        sobject=spooled.sobject,
-                        key=row.get(key_field, ""),
-                        error_code=code or "UNKNOWN_EXCEPTION",
-                        message=rest.rsplit(":", 1)[0],
-                    )
-                )
-            outcome.not_attempted += sum(
-                1 for _ in _rows(client, job_id, "unprocessedrecords", folder)
+                    job = client.bulk_ingest(spooled.sobject, "upsert", upload, key_field)
+                upload.unlink()
+                _bulk_outcome(client, str(job["id"]), key_field, folder, outcome, failed)
+    finally:
+        result.failures.extend(_labelled(spool, spooled, failed))
+
+
+def _bulk_outcome(
+    client: OrgClient,
+    job_id: str,
+    key_field: str,
+    folder: Path,
+    outcome: ObjectResult,
+    failed: list[WriteFailure],
+) -> None:
+    """Count a finished job's rows: created, updated, failed (with why), not processed."""
+    for row in _rows(client, job_id, "successfulResults", folder):
+        if row.get("sf__Created", "").lower() == "true":
+            outcome.created += 1
+        else:
+            outcome.updated += 1
+    for row in _rows(client, job_id, "failedResults", folder):
+        code, _, rest = row.get("sf__Error", "").partition(":")
+        outcome.failed += 1
+        failed.append(
+            WriteFailure(
+                sobject=outcome.sobject,
+                key=row.get(key_field, ""),
+                error_code=code or "UNKNOWN_EXCEPTION",
+                message=rest.rsplit(":", 1)[0],
             )
-    if failed:  # the labels (CS account key, flag title) are in the spool, not the results
+        )
+    outcome.not_attempted += sum(1 for _ in _rows(client, job_id, "unprocessedrecords", folder))
+
+
+def _labelled(
+    spool: PlanSpool, spooled: SpooledObject, failed: list[WriteFailure]
+) -> list[WriteFailure]:
+    """The failures with their labels (the CS account key, the flag title): from the spool."""
+    if failed:
         labels = {f.key.lower(): "" for f in failed}
         for write in spool.writes(spooled.sobject):
             if write.key.lower() in labels:
                 labels[write.key.lower()] = write.label
         for failure in failed:
             failure.label = labels[failure.key.lower()]
-        result.failures.extend(failed)
+    return failed
 
 
 def _rows(
