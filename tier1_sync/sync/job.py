@@ -62,6 +62,7 @@ class InputIndex:
     health: dict[str, list[HealthRecord]]
     usage: dict[str, list[UsageRecord]]
     since: dt.date | None  # the oldest input date
+    account_ids: frozenset[str]  # the matched Accounts with input
 
     @classmethod
     def of(cls, data: SourceData, match: MatchResult) -> InputIndex:
@@ -76,11 +77,8 @@ class InputIndex:
             if account_id is not None:
                 usage[account_id].append(used)
         dates = [r.as_of for r in data.health] + [u.as_of for u in data.usage]
-        return cls(dict(health), dict(usage), min(dates) if dates else None)
-
-    @property
-    def account_ids(self) -> set[str]:
-        return set(self.health) | set(self.usage)
+        since = min(dates) if dates else None
+        return cls(dict(health), dict(usage), since, frozenset(health) | frozenset(usage))
 
     def chunk(self, source: str, account_ids: list[str]) -> SourceData:
         """The records of these accounts, as the source's data (not validated again)."""
