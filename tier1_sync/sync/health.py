@@ -9,7 +9,7 @@ from typing import Any
 
 from tier1_sync.sources.base import HealthRecord, SourceData, UsageRecord
 from tier1_sync.sync.match import MatchResult
-from tier1_sync.sync.plan import SyncPlan, plan_record
+from tier1_sync.sync.plan import SyncPlan, plan_record, stamp
 from tier1_sync.sync.settings import SyncSettings
 from tier1_sync.sync.state import OrgState
 
@@ -140,7 +140,7 @@ def plan_health(
             current,
             parent_id=account_id,
             label=record.account_key,
-            touch={"Tier1_Last_Synced__c": now.strftime("%Y-%m-%dT%H:%M:%S.000Z")},
+            touch=stamp(now),
         )
 
 

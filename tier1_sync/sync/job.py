@@ -36,16 +36,8 @@ from tier1_sync.sync.rule_state import RULE_ACCOUNT_FIELDS
 from tier1_sync.sync.rule_steps import RulesView, plan_chunk_rules, read_rules_view
 from tier1_sync.sync.settings import SyncSettings
 from tier1_sync.sync.spool import PlanSpool
-from tier1_sync.sync.state import ACCOUNT_FIELDS, read_state
+from tier1_sync.sync.state import ACCOUNT_FIELDS, PANEL_2_FIELDS, read_state
 
-PANEL_2_FIELDS = (
-    "Health_Score__c",
-    "Health_Band__c",
-    "Health_Score_As_Of__c",
-    "Health_Change_14d__c",
-    "Health_Drivers__c",
-    "Health_Source__c",
-)
 DRY_RUN_NOTE = (
     "Dry run: nothing was written. Server-side validation (validation rules, "
     "triggers, duplicate rules) cannot be checked without writing."

@@ -239,6 +239,11 @@ def _write_for(
     )
 
 
+def stamp(now: dt.datetime) -> dict[str, Any]:
+    """Tier1_Last_Synced__c, the `touch` value that rides along with every Account write."""
+    return {"Tier1_Last_Synced__c": now.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
+
+
 def guard_owned(plan: SyncPlan, ownership: Ownership) -> None:
     """Production data is sacred: refuse any write to a field the integration does not own."""
     owned = {name.lower() for name in ownership.fields_owned_by("Integration")}

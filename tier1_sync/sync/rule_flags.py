@@ -35,17 +35,12 @@ from tier1_sync.rules.signals import Signal as ExpansionSignal
 from tier1_sync.sources.base import SourceData
 from tier1_sync.sync.health import score_history
 from tier1_sync.sync.match import MatchResult
-from tier1_sync.sync.plan import SyncPlan, plan_record
+from tier1_sync.sync.plan import SyncPlan, plan_record, stamp
 from tier1_sync.sync.report import RuleEvent
 from tier1_sync.sync.rule_state import RuleState, as_date
 from tier1_sync.sync.state import OrgState
 
 AUTOMATION = "Automation"
-
-
-def stamp(now: dt.datetime) -> dict[str, Any]:
-    """Tier1_Last_Synced__c rides along with every Account write."""
-    return {"Tier1_Last_Synced__c": now.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
 
 
 def _account_flags(

@@ -39,9 +39,9 @@ from tier1_sync.salesforce.client import OrgClient
 from tier1_sync.sources.base import HealthRecord, SourceData
 from tier1_sync.sync.health import latest_health, shows_newer
 from tier1_sync.sync.match import MatchResult
-from tier1_sync.sync.plan import SyncPlan, plan_record
+from tier1_sync.sync.plan import SyncPlan, plan_record, stamp
 from tier1_sync.sync.report import RuleEvent
-from tier1_sync.sync.rule_flags import plan_flags, plan_signals, stamp
+from tier1_sync.sync.rule_flags import plan_flags, plan_signals
 from tier1_sync.sync.rule_state import (
     TIER_FIELDS,
     as_date,

@@ -13,16 +13,20 @@ from tier1_sync.salesforce.client import OrgClient
 from tier1_sync.sync.match import chunks
 
 # The Account fields the sync reads (and, of these, writes only the Integration-owned ones).
-ACCOUNT_FIELDS = (
-    "Id",
-    "Name",
-    "CS_Platform_Account_Id__c",
+# Panel 2 (health): what the health step writes and --verify-only compares.
+PANEL_2_FIELDS = (
     "Health_Score__c",
     "Health_Band__c",
     "Health_Score_As_Of__c",
     "Health_Change_14d__c",
     "Health_Drivers__c",
     "Health_Source__c",
+)
+ACCOUNT_FIELDS = (
+    "Id",
+    "Name",
+    "CS_Platform_Account_Id__c",
+    *PANEL_2_FIELDS,
     "Last_CSM_Touch__c",
     "Last_Customer_Contact__c",
     "Next_CSM_Touch__c",
