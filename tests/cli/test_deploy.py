@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 from simple_salesforce.format import format_soql
@@ -88,41 +89,16 @@ def test_a_broken_file_fails_with_a_table_of_component_failures(
 
 def test_assign_a_role(local_org: RunningOrg, state_file: Path, project_dir: Path) -> None:
     assert tier1(state_file, "deploy", "--org", "local", cwd=project_dir).returncode == 0
-    first = tier1(
-        state_file,
-        "assign",
-        "--org",
-        "local",
-        "--user",
-        "admin@tier1.local",
-        "--role",
-        "cs-lead",
-        cwd=project_dir,
-    )
+
+    def assign(user: str, role: str) -> subprocess.CompletedProcess[str]:
+        command = ("assign", "--org", "local", "--user", user, "--role", role)
+        return tier1(state_file, *command, cwd=project_dir)
+
+    first = assign("admin@tier1.local", "cs-lead")
     assert first.returncode == 0, first.stderr
     assert "Assigned Tier1_CS_Lead" in first.stdout
-    again = tier1(
-        state_file,
-        "assign",
-        "--org",
-        "local",
-        "--user",
-        "admin@tier1.local",
-        "--role",
-        "cs-lead",
-        cwd=project_dir,
-    )
+    again = assign("admin@tier1.local", "cs-lead")
     assert "already has" in again.stdout
-    unknown = tier1(
-        state_file,
-        "assign",
-        "--org",
-        "local",
-        "--user",
-        "nobody@x.com",
-        "--role",
-        "ae",
-        cwd=project_dir,
-    )
+    unknown = assign("nobody@x.com", "ae")
     assert unknown.returncode == 2
     assert "No user with username nobody@x.com" in unknown.stderr
